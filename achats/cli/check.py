@@ -1,0 +1,36 @@
+NAME = "check"
+HELP = "vérifier toutes les fiches (schéma, vocabulaires, identifiants, références)"
+DESCRIPTION = """Vérifie toutes les fiches et les fichiers de données du projet.
+
+Chaque problème est affiché « chemin:ligne: champ: gravité: message ».
+Code de sortie : 0 sans erreur (les avertissements n'empêchent rien), 1 s'il y a des
+erreurs, 2 en cas de mauvaise utilisation de la commande.
+
+Exemples :
+  achats check
+  achats check --format json > problemes.json"""
+
+import sys
+
+from ..project import Project
+from ..validate import check_project
+
+
+def register(parser):
+    parser.add_argument("--format", choices=["text", "json"], default="text",
+                        help="format de sortie : text (par défaut) ou json")
+    parser.add_argument("--projet", default=None, metavar="DOSSIER",
+                        help="dossier du projet (par défaut : le dossier courant ou au-dessus)")
+
+
+def run(args) -> int:
+    result = check_project(Project.find(args.projet))
+    problems = result.problems
+    if args.format == "json":
+        print(problems.as_json())
+    else:
+        if problems:
+            print(problems.as_text())
+        stream = sys.stdout
+        print(f"{len(result.entries)} fiches vérifiées : {problems.summary()}.", file=stream)
+    return 1 if problems.errors else 0

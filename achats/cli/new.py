@@ -1,0 +1,33 @@
+NAME = "new"
+HELP = "créer une fiche (guide, clause, rapport, apero, marche)"
+DESCRIPTION = """Crée une fiche valide avec le prochain identifiant libre et un nom de fichier
+tiré du titre. Les champs à remplir portent la marque TODO (avertissements de
+« achats check » tant qu'ils restent). N'écrase jamais un fichier existant.
+
+Un marché crée un dossier : index.md et les pièces rc.md, ccap.md, cctp.md.
+
+Exemples :
+  achats new clause --title "Clause d'insertion sociale"
+  achats new marche --title "Sensibilisation des lycéens au tri\""""
+
+from ..project import Project
+from ..scaffold import scaffold
+from ..schema import COLLECTIONS
+from ..validate import check_project
+
+
+def register(parser):
+    parser.add_argument("collection", choices=list(COLLECTIONS),
+                        help="guide, clause, rapport, apero ou marche")
+    parser.add_argument("--title", "--titre", required=True, dest="title",
+                        help="titre de la fiche")
+
+
+def run(args) -> int:
+    project = Project.find()
+    result = check_project(project)
+    written = scaffold(project, args.collection, args.title, result.entries)
+    for path in written:
+        print(f"créé : {project.rel(path)}")
+    print("Complétez les champs marqués TODO, puis lancez « achats check » et « achats serve ».")
+    return 0

@@ -1,0 +1,204 @@
+"""Step 1, load: collection folders -> entries, with strict front matter and line numbers.
+
+MkDocs turns unparsable front matter into ``{}`` without a word; here a YAML error, a
+front matter that is not a mapping, or a file that is not UTF-8 text is a problem with its
+line, and the entry is still returned (without metadata) so later steps can go on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field as dc_field
+from pathlib import Path
+
+import yaml
+
+from . import yamlsource
+from .problems import ProblemList
+from .project import Project
+from .schema import COLLECTIONS, PIECES, Collection
+
+SKIPPED_NAMES = {"README.md"}
+
+
+@dataclass
+class Piece:
+    """A piece of a tender (RC, CCAP, CCTP, AE): Markdown inside the tender's folder."""
+
+    kind: str  # RC, CCAP, CCTP, AE
+    path: Path
+    rel: str
+    meta: dict
+    body: str
+    body_line: int
+    lines: dict
+
+    @property
+    def title(self) -> str:
+        return self.meta.get("titre") or self.kind
+
+
+@dataclass
+class Entry:
+    collection: Collection
+    path: Path  # absolute
+    rel: str  # relative to the project root, POSIX
+    meta: dict
+    body: str
+    body_line: int  # file line of the first body line
+    lines: dict  # dotted field path -> file line
+    parsed: bool = True  # False when the front matter could not be read
+    pieces: list[Piece] = dc_field(default_factory=list)
+
+    @property
+    def id(self) -> str | None:
+        value = self.meta.get("id")
+        return value if isinstance(value, str) else None
+
+    @property
+    def title(self) -> str:
+        value = self.meta.get("titre")
+        return value if isinstance(value, str) and value.strip() else (self.id or self.rel)
+
+    @property
+    def visibility(self) -> str:
+        return self.collection.visibility(self.meta)
+
+    @property
+    def is_public(self) -> bool:
+        return self.visibility == "public"
+
+    @property
+    def slug(self) -> str:
+        """The entry's name in URLs: the file name, or the folder name for a tender."""
+        return self.path.parent.name if self.collection.in_folders else self.path.stem
+
+    def line(self, field: str) -> int:
+        return yamlsource.line_of(self.lines, field, default=1)
+
+
+@dataclass
+class SplitDocument:
+    meta: dict | None
+    body: str
+    body_line: int
+    lines: dict
+
+
+def read_text(path: Path, rel: str, problems: ProblemList) -> str | None:
+    """UTF-8 text with BOM and CRLF (files written on Windows) accepted."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        problems.add(rel, line, "fichier",
+                     f"le fichier n'est pas du texte UTF-8 (octet invalide 0x{data[exc.start]:02x} "
+                     f"à la position {exc.start}) : enregistrez-le en UTF-8.")
+        return None
+    if "\x00" in text:
+        problems.add(rel, 1, "fichier", "le fichier contient des octets nuls : ce n'est pas du "
+                     "texte Markdown.")
+        return None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def split_front_matter(text: str, rel: str, problems: ProblemList,
+                       required: bool = True) -> SplitDocument:
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        if required:
+            problems.add(rel, 1, "en-tête", "en-tête YAML manquant : le fichier doit commencer "
+                         "par une ligne « --- », suivie des champs puis d'une autre ligne « --- ».")
+            return SplitDocument(None, text, 1, {})
+        return SplitDocument({}, text, 1, {})
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
+    if end is None:
+        problems.add(rel, 1, "en-tête", "en-tête YAML non fermé : ajoutez une ligne « --- » "
+                     "après le dernier champ.")
+        return SplitDocument(None, "", len(lines), {})
+    yaml_text = "\n".join(lines[1:end])
+    body = "\n".join(lines[end + 1:])
+    body_line = end + 2
+    try:
+        value, field_lines = yamlsource.parse(yaml_text, first_line=2)
+    except yamlsource.DuplicateKeyError as exc:
+        problems.add(rel, exc.line, exc.key, f"clé « {exc.key} » en double dans l'en-tête.")
+        return SplitDocument(None, body, body_line, {})
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 2 if mark else 2
+        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        problems.add(rel, line, "en-tête", f"YAML invalide : {what}. Vérifiez l'indentation, "
+                     "les deux-points et les guillemets de cette ligne.")
+        return SplitDocument(None, body, body_line, {})
+    if value is None:
+        value = {}
+    if not isinstance(value, dict):
+        problems.add(rel, 2, "en-tête", "l'en-tête doit être une suite de champs « clé: valeur » "
+                     f"(trouvé : {type(value).__name__ if not isinstance(value, list) else 'une liste'}).")
+        return SplitDocument(None, body, body_line, {})
+    return SplitDocument(value, body, body_line, field_lines)
+
+
+def load_file(collection: Collection, path: Path, project: Project,
+              problems: ProblemList) -> Entry:
+    rel = project.rel(path)
+    text = read_text(path, rel, problems)
+    if text is None:
+        return Entry(collection, path, rel, {}, "", 1, {}, parsed=False)
+    doc = split_front_matter(text, rel, problems)
+    return Entry(collection, path, rel, doc.meta or {}, doc.body, doc.body_line, doc.lines,
+                 parsed=doc.meta is not None)
+
+
+def load_piece(kind: str, path: Path, project: Project, problems: ProblemList) -> Piece:
+    rel = project.rel(path)
+    text = read_text(path, rel, problems) or ""
+    doc = split_front_matter(text, rel, problems, required=False)
+    return Piece(kind, path, rel, doc.meta or {}, doc.body, doc.body_line, doc.lines)
+
+
+def _markdown_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("*.md")
+                  if p.name not in SKIPPED_NAMES and not p.name.startswith(("_", ".")))
+
+
+def load_collection(collection: Collection, project: Project,
+                    problems: ProblemList) -> list[Entry]:
+    folder = project.root / collection.folder
+    if not folder.is_dir():
+        return []
+    if not collection.in_folders:
+        return [load_file(collection, p, project, problems) for p in _markdown_files(folder)]
+    entries = []
+    for stray in _markdown_files(folder):
+        problems.add(project.rel(stray), 1, "fichier",
+                     f"un marché est un dossier : déplacez ce fichier dans "
+                     f"{collection.folder}/<nom-du-marché>/index.md.")
+    for sub in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        index = sub / "index.md"
+        if not index.is_file():
+            problems.add(project.rel(sub), 1, "fichier",
+                         "dossier de marché sans fiche index.md.")
+            continue
+        entry = load_file(collection, index, project, problems)
+        for piece_path in _markdown_files(sub):
+            if piece_path.name == "index.md":
+                continue
+            kind = PIECES.get(piece_path.name)
+            if kind is None:
+                problems.add(project.rel(piece_path), 1, "fichier",
+                             f"pièce inconnue « {piece_path.name} » : les pièces d'un marché "
+                             f"s'appellent {', '.join(PIECES)}.")
+                continue
+            entry.pieces.append(load_piece(kind, piece_path, project, problems))
+        entries.append(entry)
+    return entries
+
+
+def load_entries(project: Project, problems: ProblemList) -> list[Entry]:
+    """All entries of all collections, in a stable order."""
+    entries: list[Entry] = []
+    for collection in COLLECTIONS.values():
+        entries.extend(load_collection(collection, project, problems))
+    return entries

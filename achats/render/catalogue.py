@@ -1,0 +1,218 @@
+"""Generated index pages: catalogues, facets, legal-basis index, archives, tags."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from ..graph import FACETS
+from ..load import Entry
+from .context import RenderContext, esc, href, rel, uri_of
+from .entry import facet_uri
+
+
+def _clause_table(ctx: RenderContext, uri: str, clauses: list[Entry]) -> str:
+    if not clauses:
+        return "_Aucune clause._\n"
+    rows = ["| ID | Clause | Type | Piliers | Statut |", "| --- | --- | --- | --- | --- |"]
+    for c in sorted(clauses, key=lambda e: e.id):
+        pillars = ", ".join(ctx.label("piliers", p) for p in c.meta.get("piliers") or [])
+        rows.append(f"| `{c.id}` | {ctx.link(uri, c)} | "
+                    f"{esc(ctx.label('types_clause', c.meta.get('type')))} | {esc(pillars)} | "
+                    f"{esc(ctx.label('statuts_clause', c.meta.get('statut')))} |")
+    return "\n".join(rows) + "\n"
+
+
+def clause_catalogue(ctx: RenderContext) -> dict[str, str]:
+    """The catalogue, one page per facet value, and one index page per facet."""
+    pages: dict[str, str] = {}
+    clauses = ctx.graph.of("clause")
+    uri = "clauses/index.md"
+    out = ["# Clauses et critères\n",
+           f"La bibliothèque compte **{len(clauses)} clauses**. Filtrez-les avec "
+           f"[Trouver une clause]({rel(uri, 'trouver-une-clause.md')}) ou parcourez-les par "
+           "facette.\n"]
+    for field, vocab_name, segment, label in FACETS:
+        values = ctx.graph.facet_values(field, vocab_name)
+        facet_index = f"clauses/{segment}/index.md"
+        links = []
+        for value, matching in values.items():
+            if not matching and vocab_name is None:
+                continue  # articles never used: listed on the legal-basis index instead
+            name = ctx.label(vocab_name, value) if vocab_name else value
+            links.append(f"[{esc(name)}]({rel(uri, facet_uri(segment, value))}) ({len(matching)})")
+            pages[facet_uri(segment, value)] = (
+                f"# {esc(label)} : {esc(name)}\n\n"
+                f"{len(matching)} clause{'s' if len(matching) > 1 else ''}. "
+                f"[Toutes les clauses]({rel(facet_uri(segment, value), uri)}) · "
+                f"[Toutes les valeurs]({rel(facet_uri(segment, value), facet_index)})\n\n"
+                + _clause_table(ctx, facet_uri(segment, value), matching))
+        out.append(f"**{esc(label)}** : " + " · ".join(links) + "\n")
+        pages[facet_index] = (
+            f"# Clauses par {esc(label.lower())}\n\n" + "\n".join(
+                f"- [{esc(ctx.label(vocab_name, v) if vocab_name else v)}]"
+                f"({rel(facet_index, facet_uri(segment, v))}) : {len(m)}"
+                for v, m in values.items() if m or vocab_name) + "\n")
+    out.append("## Toutes les clauses\n")
+    out.append(_clause_table(ctx, uri, clauses))
+    pages[uri] = "\n".join(out)
+    return pages
+
+
+def legal_index(ctx: RenderContext) -> str:
+    uri = "base-legale/index.md"
+    values = ctx.graph.facet_values("base_legale", None)
+    out = ["# Base légale\n",
+           "Les articles du Code de la commande publique (2019) sur lesquels reposent les "
+           "clauses, ce qu'ils permettent, et les clauses qui s'en servent.\n"]
+    for article, info in ctx.vocab.articles.items():
+        clauses = sorted(values.get(article, []), key=lambda e: e.id)
+        out.append(f"## {esc(article)} — {esc(info.get('titre', ''))} {{ #{article.lower()} }}\n")
+        out.append(esc(info.get("permet", "")).strip() + "\n")
+        if info.get("ancien_cmp"):
+            out.append(f"_Ancienne référence : {esc(info['ancien_cmp'])}._\n")
+        if clauses:
+            out.append(f"**{len(clauses)} clause{'s' if len(clauses) > 1 else ''}** : "
+                       + ", ".join(ctx.link(uri, c) for c in clauses) + "\n")
+        else:
+            out.append("Aucune clause de la bibliothèque ne s'appuie encore sur cet article.\n")
+    return "\n".join(out)
+
+
+def guide_index(ctx: RenderContext) -> str:
+    uri = "guides/index.md"
+    chapters = ctx.graph.of("guide")
+    out = ["# Guide des achats durables\n",
+           "Les chapitres sont rangés selon les étapes du processus d'achat. Pour une "
+           f"première lecture, suivez le [parcours nouveaux arrivants]"
+           f"({rel(uri, 'parcours/index.md')}).\n"]
+    for step, label in ctx.vocab.vocabularies.get("etapes", {}).items():
+        here = sorted((c for c in chapters if c.meta.get("etape") == step),
+                      key=lambda c: (c.meta.get("ordre") or 0, c.id))
+        if not here:
+            continue
+        out.append(f"## {esc(label)}\n")
+        out.append("\n".join(
+            f"- {ctx.link(uri, c)}" + (f" — {esc(c.meta['resume'])}" if c.meta.get("resume")
+                                        else "") for c in here) + "\n")
+    return "\n".join(out)
+
+
+def tender_memory(ctx: RenderContext) -> str:
+    uri = "marches/index.md"
+    tenders = ctx.graph.of("marche")
+    out = ["# Mémoire des marchés\n",
+           "Les marchés écrits dans le wiki-marché : procédure, montant, clauses utilisées et "
+           "résultat.\n"]
+    if not tenders:
+        out.append("_Aucun marché._\n")
+        return "\n".join(out)
+    out.append("| ID | Marché | Procédure | Montant estimé | Clauses | Statut | Issue |")
+    out.append("| --- | --- | --- | --- | --- | --- | --- |")
+    for t in sorted(tenders, key=lambda e: e.id):
+        amount = t.meta.get("montant_estime")
+        amount_text = f"{amount:,.0f} €".replace(",", " ") if isinstance(amount, (int, float)) \
+            else "—"
+        used = [ctx.link_id(uri, i, i) for i in t.meta.get("clauses") or []]
+        result = t.meta.get("resultat") or {}
+        issue = ctx.label("issues_marche", result.get("issue")) if result.get("issue") else "—"
+        out.append(f"| `{t.id}` | {ctx.link(uri, t)} | "
+                   f"{esc(ctx.label('procedures', t.meta.get('procedure')))} | {amount_text} | "
+                   f"{', '.join(used) or '—'} | "
+                   f"{esc(ctx.label('statuts_marche', t.meta.get('statut')))} | {esc(issue)} |")
+    return "\n".join(out) + "\n"
+
+
+def report_catalogue(ctx: RenderContext) -> str:
+    uri = "rapports/index.md"
+    reports = sorted(ctx.graph.of("rapport"), key=lambda e: e.id)
+    out = ["# Rapports d'étonnement\n",
+           "Ce que les agents ont retenu de leurs visites chez des fournisseurs "
+           "(micro-voyages d'étude).\n"]
+    if not reports:
+        out.append("_Aucun rapport publié._\n")
+    for r in reports:
+        date = r.meta.get("date")
+        when = date.strftime("%d/%m/%Y") if isinstance(date, dt.date) else "date inconnue"
+        out.append(f"- {ctx.link(uri, r)} — {esc(r.meta.get('lieu') or 'lieu non précisé')}, "
+                   f"{when}")
+    return "\n".join(out) + "\n"
+
+
+def apero_archive(ctx: RenderContext) -> str:
+    uri = "aperos/index.md"
+    editions = sorted(ctx.graph.of("apero"), key=lambda e: (str(e.meta.get("date")), e.id))
+    out = ["# Apéros-défis\n",
+           "Un défi, des intervenants de la Région et d'ailleurs, six diapositives en six "
+           "minutes, des questions de la salle.\n", "## Par année\n"]
+    by_year: dict[str, list[Entry]] = defaultdict(list)
+    for e in editions:
+        date = e.meta.get("date")
+        by_year[str(date.year) if isinstance(date, dt.date) else "Année inconnue"].append(e)
+    for year in sorted(by_year, reverse=True):
+        out.append(f"### {year}\n")
+        out.append("\n".join(f"- {ctx.link(uri, e)} (n° {esc(e.meta.get('numero'))})"
+                             for e in by_year[year]) + "\n")
+    out.append("## Par défi\n")
+    by_challenge: dict[str, list[Entry]] = defaultdict(list)
+    for e in editions:
+        by_challenge[str(e.meta.get("defi") or "Défi non précisé")].append(e)
+    for challenge in sorted(by_challenge):
+        out.append(f"- {esc(challenge)} : " + ", ".join(ctx.link(uri, e)
+                                                       for e in by_challenge[challenge]))
+    return "\n".join(out) + "\n"
+
+
+def tags_page(ctx: RenderContext) -> str:
+    from ..scaffold import slugify
+    uri = "tags.md"
+    by_tag: dict[str, list[Entry]] = defaultdict(list)
+    for e in ctx.graph.entries:
+        for tag in e.meta.get("tags") or []:
+            if isinstance(tag, str):
+                by_tag[tag].append(e)
+    out = ["# Mots-clés\n"]
+    for tag in sorted(by_tag, key=str.lower):
+        out.append(f"## {esc(tag)} {{ #{slugify(tag)} }}\n")
+        out.append("\n".join(f"- {ctx.link(uri, e)}" for e in sorted(by_tag[tag],
+                                                                      key=lambda e: e.id)) + "\n")
+    if not by_tag:
+        out.append("_Aucun mot-clé._\n")
+    return "\n".join(out)
+
+
+FINDER_FIELDS = [("piliers", "piliers", "Pilier"), ("type", "types_clause", "Type"),
+                 ("familles", "familles", "Famille d'achat"),
+                 ("base_legale", None, "Article"), ("procedures", "procedures", "Procédure"),
+                 ("statut", "statuts_clause", "Statut")]
+
+
+def clause_finder(ctx: RenderContext) -> str:
+    """A filterable clause list (filters run in the browser, see assets/achats.js)."""
+    uri = "trouver-une-clause.md"
+    clauses = sorted(ctx.graph.of("clause"), key=lambda e: e.id)
+    out = ["# Trouver une clause\n",
+           "Choisissez un ou plusieurs filtres : la liste se réduit aux clauses qui "
+           "correspondent à tous.\n",
+           '<form class="achats-filtres" data-filtres="clauses">']
+    for field, vocab_name, label in FINDER_FIELDS:
+        values = ctx.graph.facet_values(field, vocab_name)
+        options = "".join(
+            f'<option value="{esc(v)}">{esc(ctx.label(vocab_name, v) if vocab_name else v)} '
+            f"({len(m)})</option>" for v, m in values.items() if m)
+        out.append(f'<label>{esc(label)} <select name="{field}" data-filtre="{field}">'
+                   f'<option value="">Tous</option>{options}</select></label>')
+    out.append("</form>\n")
+    out.append('<p class="achats-compteur" aria-live="polite" data-compteur="clauses">'
+               f"{len(clauses)} clauses</p>\n")
+    out.append('<ul class="achats-resultats" data-resultats="clauses">')
+    for c in clauses:
+        attrs = []
+        for field, _vocab, _label in FINDER_FIELDS:
+            value = c.meta.get(field)
+            values = value if isinstance(value, list) else [value]
+            attrs.append(f'data-{field}="{esc(" ".join(str(v) for v in values if v))}"')
+        out.append(f'<li {" ".join(attrs)}><a href="{href(uri, uri_of(c))}"><code>{c.id}</code> '
+                   f"{esc(c.title)}</a> — {esc(ctx.label('types_clause', c.meta.get('type')))}</li>")
+    out.append("</ul>\n")
+    return "\n".join(out)

@@ -1,0 +1,99 @@
+"""What every renderer needs: the graph, the variant, where each page lives, and links."""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from dataclasses import dataclass, field as dc_field
+
+from ..graph import Graph
+from ..load import Entry, Piece
+from ..validate import ID_LINK, FENCE
+
+INTERNAL_PLACEHOLDER = "[fiche réservée à l'intranet]"
+
+
+def uri_of(entry: Entry) -> str:
+    """Source URI of an entry's page in the site (MkDocs turns it into a URL)."""
+    base = entry.collection.url_folder
+    if entry.collection.in_folders:
+        return f"{base}/{entry.slug}/index.md"
+    return f"{base}/{entry.slug}.md"
+
+
+def piece_uri(entry: Entry, piece: Piece) -> str:
+    return f"{entry.collection.url_folder}/{entry.slug}/{piece.path.name}"
+
+
+def history_uri(entry: Entry) -> str:
+    return f"historique/{entry.id.lower()}.md"
+
+
+def rel(from_uri: str, to_uri: str) -> str:
+    """Relative Markdown link from one source URI to another (MkDocs resolves .md links)."""
+    return posixpath.relpath(to_uri, posixpath.dirname(from_uri) or ".")
+
+
+def esc(text) -> str:
+    """Text safe inside Markdown and HTML: HTML-escaped, Markdown link brackets neutralised."""
+    value = html.escape(str(text), quote=True)
+    return value.replace("[", "&#91;").replace("]", "&#93;").replace("|", "&#124;")
+
+
+@dataclass
+class RenderContext:
+    graph: Graph
+    variant: str = "intranet"  # or "public"
+    history: object = None  # achats.history.History when git history is available
+    site_url: str = ""
+    extra_sections: list = dc_field(default_factory=list)
+
+    @property
+    def public(self) -> bool:
+        return self.variant == "public"
+
+    @property
+    def vocab(self):
+        return self.graph.vocab
+
+    def label(self, vocab: str, key) -> str:
+        return self.vocab.label(vocab, key)
+
+    def link(self, from_uri: str, entry: Entry, text: str | None = None) -> str:
+        return f"[{esc(text or entry.title)}]({rel(from_uri, uri_of(entry))})"
+
+    def link_id(self, from_uri: str, ident: str, text: str | None = None) -> str:
+        """A link to an entry by ID; plain text when the entry is not in this variant."""
+        target = self.graph.by_id.get(ident)
+        if target is None:
+            return esc(text) if text else INTERNAL_PLACEHOLDER
+        return self.link(from_uri, target, text)
+
+    def resolve_body(self, body: str, from_uri: str) -> str:
+        """Replace [[ID]] and [[ID|texte]] outside code blocks by links (or plain text)."""
+        out, in_fence = [], False
+        for line in body.split("\n"):
+            if FENCE.match(line):
+                in_fence = not in_fence
+            if not in_fence and "[[" in line:
+                line = ID_LINK.sub(lambda m: self.link_id(from_uri, m.group(1), m.group(2)),
+                                   line)
+            out.append(line)
+        return "\n".join(out)
+
+
+def page_url(uri: str) -> str:
+    """The directory URL MkDocs gives a source URI (use_directory_urls: true)."""
+    if uri == "index.md":
+        return ""
+    if uri.endswith("/index.md"):
+        return uri[: -len("index.md")]
+    return uri[:-3] + "/"
+
+
+def href(from_uri: str, to_uri: str) -> str:
+    """Relative URL for raw HTML (MkDocs rewrites only Markdown links)."""
+    target, here = page_url(to_uri), page_url(from_uri)
+    path = posixpath.relpath(target or ".", here or ".")
+    return "./" if path == "." else path + "/"

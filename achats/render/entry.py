@@ -1,0 +1,248 @@
+"""Entry pages: a readable card of the metadata, the body with resolved links, backlinks."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ..fingerprint import fingerprint
+from ..graph import Graph
+from ..load import Entry
+from .context import RenderContext, esc, history_uri, piece_uri, rel, uri_of
+
+COLLECTION_HEADINGS = {"guide": "Chapitres du guide", "clause": "Clauses",
+                       "marche": "Marchés", "rapport": "Rapports d'étonnement",
+                       "apero": "Apéros-défis"}
+FACET_SEGMENTS = {"piliers": "pilier", "type": "type", "familles": "famille",
+                  "procedures": "procedure", "etapes": "etape", "base_legale": "article",
+                  "statut": "statut"}
+
+
+def facet_uri(segment: str, value: str) -> str:
+    return f"clauses/{segment}/{value}.md"
+
+
+def _date(value) -> str:
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    return esc(value) if value else "inconnue"
+
+
+def _values(ctx: RenderContext, uri: str, entry: Entry, field: str, vocab: str | None) -> str:
+    value = entry.meta.get(field)
+    items = value if isinstance(value, list) else ([value] if value is not None else [])
+    segment = FACET_SEGMENTS.get(field) if entry.collection.name == "clause" else None
+    shown = []
+    for item in items:
+        label = ctx.label(vocab, item) if vocab else str(item)
+        if segment:
+            shown.append(f"[{esc(label)}]({rel(uri, facet_uri(segment, item))})")
+        else:
+            shown.append(esc(label))
+    return ", ".join(shown) or "—"
+
+
+def card(ctx: RenderContext, entry: Entry, uri: str) -> str:
+    """The metadata as a two-column table with French labels."""
+    meta, rows = entry.meta, []
+    name = entry.collection.name
+    rows.append(("Identifiant", f"`{entry.id}`"))
+    if name == "clause":
+        rows += [
+            ("Type", _values(ctx, uri, entry, "type", "types_clause")),
+            ("Piliers", _values(ctx, uri, entry, "piliers", "piliers")),
+            ("Familles d'achat", _values(ctx, uri, entry, "familles", "familles")),
+            ("Procédures", _values(ctx, uri, entry, "procedures", "procedures")),
+            ("Étapes", _values(ctx, uri, entry, "etapes", "etapes")),
+            ("Base légale", ", ".join(
+                f"[{esc(a)}]({rel(uri, 'base-legale/index.md')}#{a.lower()})"
+                for a in meta.get("base_legale") or [])),
+            ("Pièce du marché", esc(ctx.label("documents", meta.get("document")))),
+            ("Niveau d'ambition", esc(ctx.label("niveaux", meta.get("niveau")))),
+            ("Statut", _values(ctx, uri, entry, "statut", "statuts_clause")),
+        ]
+    elif name == "guide":
+        rows.append(("Étape du processus", esc(ctx.label("etapes", meta.get("etape")))))
+    elif name == "rapport":
+        rows += [("Date de la visite", _date(meta.get("date"))), ("Lieu", esc(meta.get("lieu") or "—"))]
+        if not ctx.public and meta.get("participants"):
+            rows.append(("Participants (interne)", esc(", ".join(meta["participants"]))))
+    elif name == "apero":
+        rows += [("Édition", f"n° {esc(meta.get('numero'))}"), ("Date", _date(meta.get("date"))),
+                 ("Défi", esc(meta.get("defi"))), ("Format", esc(meta.get("format") or "—"))]
+    elif name == "marche":
+        amount = meta.get("montant_estime")
+        rows += [
+            ("Objet", esc(meta.get("objet"))),
+            ("Direction", esc(ctx.label("directions", meta.get("direction")))),
+            ("Procédure", esc(ctx.label("procedures", meta.get("procedure")))),
+            ("Familles d'achat", _values(ctx, uri, entry, "familles", "familles")),
+            ("Montant estimé", f"{amount:,.0f} € HT".replace(",", " ") if isinstance(
+                amount, (int, float)) else "non précisé"),
+            ("Statut", esc(ctx.label("statuts_marche", meta.get("statut")))),
+        ]
+        roles = meta.get("roles") or {}
+        if not ctx.public and roles:
+            parts = [f"gestionnaire : {esc(roles.get('gestionnaire', '—'))}"]
+            for key, label in (("editeurs", "éditeurs"), ("commentateurs", "commentateurs"),
+                               ("observateurs", "observateurs")):
+                if roles.get(key):
+                    parts.append(f"{label} : {esc(', '.join(roles[key]))}")
+            rows.append(("Rôles (interne)", " ; ".join(parts)))
+    if entry.collection.name != "clause" and not ctx.public:
+        rows.append(("Visibilité", esc(ctx.label("visibilites", entry.visibility))))
+    if ctx.history is not None:
+        updated = ctx.history.updated_label(entry)
+        if updated:
+            rows.append(("Mis à jour", updated))
+    if meta.get("tags"):
+        rows.append(("Mots-clés", ", ".join(
+            f"[{esc(t)}]({rel(uri, 'tags.md')}#{_anchor(t)})" for t in meta["tags"])))
+    lines = ['<div class="achats-fiche" markdown>', "", "| Champ | Valeur |", "| --- | --- |"]
+    lines += [f"| {label} | {value} |" for label, value in rows]
+    lines += ["", "</div>", ""]
+    return "\n".join(lines)
+
+
+def _anchor(text: str) -> str:
+    from ..scaffold import slugify
+    return slugify(text)
+
+
+def backlinks(ctx: RenderContext, entry: Entry, uri: str) -> str:
+    groups = ctx.graph.cited_by(entry)
+    if not groups:
+        return ""
+    out = ["## Cité dans", ""]
+    for name in ("guide", "marche", "rapport", "apero", "clause"):
+        if name in groups:
+            out.append(f"**{COLLECTION_HEADINGS[name]}** : " + ", ".join(
+                ctx.link(uri, e) for e in groups[name]))
+            out.append("")
+    return "\n".join(out)
+
+
+def _list(items) -> str:
+    return "\n".join(f"- {esc(i)}" for i in items or []) + "\n"
+
+
+def _clause_sections(ctx: RenderContext, entry: Entry, uri: str) -> list[str]:
+    meta, out = entry.meta, []
+    status = meta.get("statut")
+    validation = meta.get("validation") if isinstance(meta.get("validation"), dict) else None
+    if status == "validee" and validation:
+        if validation.get("empreinte") != fingerprint(meta):
+            out.append('!!! warning "Validée pour une version antérieure du texte"\n    Le texte '
+                       f"a changé depuis sa validation par {esc(validation.get('par'))} le "
+                       f"{_date(validation.get('le'))} : il doit être validé à nouveau.\n")
+        else:
+            out.append(f'!!! success "Clause validée"\n    Validée par '
+                       f"{esc(validation.get('par'))} le {_date(validation.get('le'))}.\n")
+    elif status == "retiree":
+        out.append('!!! danger "Clause retirée"\n    ' + esc(meta.get("motif_retrait") or "")
+                   + "\n")
+    elif status in ("proposee", "a_valider"):
+        out.append('!!! note "Clause en cours de validation"\n    Statut : '
+                   f"{esc(ctx.label('statuts_clause', status))}. Ne l'utilisez qu'après avis "
+                   "du service juridique.\n")
+    document = ctx.label("documents", meta.get("document"))
+    anchor = f"texte-{entry.id.lower()}"
+    out.append(f"## Texte à insérer — {esc(document)}\n")
+    out.append(f'<div class="achats-clause-texte" id="{anchor}" markdown>\n\n'
+               f"{esc(meta.get('texte', '')).strip()}\n\n</div>\n")
+    out.append(f'<button class="md-button md-button--primary achats-copier" type="button" '
+               f'data-copier="{anchor}">Copier le texte</button>\n')
+    out.append("## Comment vérifier\n\n" + esc(meta.get("verification", "")).strip() + "\n")
+    if meta.get("ponderation"):
+        out.append(f"## Pondération suggérée\n\n{esc(meta['ponderation'])}\n")
+    if meta.get("risques"):
+        out.append("## Risques\n\n" + _list(meta["risques"]))
+    tenders, failed = ctx.graph.tender_use(entry)
+    n = len(tenders)
+    use = (f"Utilisée dans {n} marché{'s' if n > 1 else ''}, dont {len(failed)} "
+           f"infructueux{'' if len(failed) <= 1 else ''}.")
+    out.append("## Utilisation dans les marchés\n\n" + use + "\n")
+    if tenders:
+        out.append("\n".join(f"- {ctx.link(uri, t)} ({esc(ctx.label('statuts_marche', t.meta.get('statut')))})"
+                             for t in tenders) + "\n")
+    related = [ctx.link_id(uri, i) for i in meta.get("clauses_liees") or []]
+    if related:
+        out.append("## Clauses liées\n\n" + "\n".join(f"- {r}" for r in related) + "\n")
+    return out
+
+
+def render_entry(ctx: RenderContext, entry: Entry) -> str:
+    uri = uri_of(entry)
+    meta = entry.meta
+    out = [f"# {esc(entry.title)}\n"]
+    if meta.get("resume"):
+        out.append(f'<p class="achats-resume">{esc(meta["resume"])}</p>\n')
+    out.append(card(ctx, entry, uri))
+    name = entry.collection.name
+    if name == "clause":
+        out += _clause_sections(ctx, entry, uri)
+        if entry.body.strip():
+            out.append("## Commentaire\n")
+    body = ctx.resolve_body(entry.body, uri).strip()
+    if body:
+        out.append(body + "\n")
+    if name == "rapport":
+        for field, title in (("fournisseurs", "Structures visitées"),
+                             ("etonnements", "Étonnements"), ("pistes", "Pistes")):
+            items = meta.get(field) or []
+            if field == "fournisseurs":
+                items = [f"{s.get('nom')}" + (f" — {s['activite']}" if s.get("activite") else "")
+                         for s in items if isinstance(s, dict)]
+            if items:
+                out.append(f"## {title}\n\n" + _list(items))
+    if name == "apero":
+        speakers = [s for s in meta.get("intervenants") or [] if isinstance(s, dict)]
+        if speakers:
+            out.append(f"## Intervenants ({len(speakers)})\n")
+            out.append("| Origine | Organisation | Projet présenté |\n| --- | --- | --- |")
+            out.append("\n".join(
+                f"| {esc(ctx.label('origines', s.get('origine')))} | "
+                f"{esc(s.get('organisation') or 'non précisée')} | "
+                f"{esc(s.get('projet') or 'non précisé')} |" for s in speakers) + "\n")
+        if meta.get("questions"):
+            out.append("## Questions de la salle\n\n" + _list(meta["questions"]))
+        if meta.get("evaluation"):
+            out.append(f"## Évaluation\n\n{esc(meta['evaluation'])}\n")
+        if meta.get("suites"):
+            out.append("## Suites\n\n" + _list(meta["suites"]))
+    if name == "marche":
+        if entry.pieces:
+            out.append("## Pièces du marché\n\n" + "\n".join(
+                f"- [{esc(p.title)} ({p.kind})]({rel(uri, piece_uri(entry, p))})"
+                for p in entry.pieces) + "\n")
+        used = meta.get("clauses") or []
+        if used:
+            out.append("## Clauses de la bibliothèque utilisées\n\n" + "\n".join(
+                f"- {ctx.link_id(uri, i)}" for i in used) + "\n")
+        calendar = [m for m in meta.get("calendrier") or [] if isinstance(m, dict)]
+        if calendar:
+            out.append("## Calendrier\n\n| Jalon | Date |\n| --- | --- |\n" + "\n".join(
+                f"| {esc(m.get('jalon'))} | {_date(m.get('date'))} |" for m in calendar) + "\n")
+        result = meta.get("resultat")
+        if isinstance(result, dict):
+            out.append(f"## Résultat\n\nOffres reçues : {esc(result.get('offres_recues'))}. "
+                       f"Issue : {esc(ctx.label('issues_marche', result.get('issue')))}.\n")
+        if meta.get("evaluation"):
+            out.append(f"## Évaluation\n\n{esc(meta['evaluation'])}\n")
+    if name == "guide" and meta.get("clauses"):
+        out.append("## Clauses recommandées\n\n" + "\n".join(
+            f"- {ctx.link_id(uri, i)}" for i in meta["clauses"]) + "\n")
+    if name == "clause" and meta.get("sources"):
+        out.append("## Sources\n\n" + _list(meta["sources"]))
+    out.append(backlinks(ctx, entry, uri))
+    for section in ctx.extra_sections:
+        text = section(ctx, entry, uri)
+        if text:
+            out.append(text)
+    return "\n".join(part for part in out if part)
+
+
+def render_piece(ctx: RenderContext, entry: Entry, piece) -> str:
+    uri = piece_uri(entry, piece)
+    body = ctx.resolve_body(piece.body, uri).strip()
+    return (f"# {esc(piece.title)}\n\n"
+            f"Pièce {piece.kind} du marché {ctx.link(uri, entry)}.\n\n{body}\n")

@@ -1,0 +1,70 @@
+"""Run MkDocs for `achats build` and `achats serve`, with content errors in French first."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from .problems import AchatsError
+from .project import Project
+from .validate import check_project
+
+CONFIG_FILES = {False: "mkdocs.yml", True: "mkdocs.public.yml"}
+
+
+def _check_first(project: Project) -> None:
+    result = check_project(project)
+    if result.problems.errors:
+        raise AchatsError(f"le contenu contient des erreurs ({result.problems.summary()}) : "
+                          "rien n'a été construit.", result.problems)
+
+
+def _config_file(project: Project, public: bool) -> Path:
+    path = project.root / CONFIG_FILES[public]
+    if not path.is_file():
+        raise AchatsError(f"{path.name} introuvable dans {project.root}.")
+    return path
+
+
+def _quiet_mkdocs_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)-7s - %(message)s",
+                        stream=sys.stderr)
+
+
+def build_site(public: bool = False, site_dir: str | None = None,
+               project: Project | None = None) -> Path:
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort, ConfigurationError, PluginError
+
+    project = project or Project.find()
+    _check_first(project)
+    _quiet_mkdocs_logging()
+    options = {"strict": True}
+    if site_dir:
+        options["site_dir"] = str(Path(site_dir).resolve())
+    try:
+        config = load_config(str(_config_file(project, public)), **options)
+        config.plugins.on_startup(command="build", dirty=False)
+        try:
+            build(config)
+        finally:
+            config.plugins.on_shutdown()
+    except (Abort, ConfigurationError, PluginError) as exc:
+        raise AchatsError(f"la construction a échoué : {exc}") from None
+    return Path(config.site_dir)
+
+
+def serve_site(public: bool = False, address: str = "127.0.0.1:8000",
+               project: Project | None = None) -> None:
+    from mkdocs.commands.serve import serve
+    from mkdocs.exceptions import Abort, ConfigurationError, PluginError
+
+    project = project or Project.find()
+    _check_first(project)
+    _quiet_mkdocs_logging()
+    try:
+        serve(str(_config_file(project, public)), livereload=True, dev_addr=address)
+    except (Abort, ConfigurationError, PluginError) as exc:
+        raise AchatsError(f"le serveur s'est arrêté : {exc}") from None

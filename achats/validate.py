@@ -1,0 +1,220 @@
+"""Step 2, validate: entries -> problems (schema, vocabularies, IDs, references, safety)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .fingerprint import fingerprint
+from .load import Entry, load_entries
+from .problems import WARNING, ProblemList
+from .project import DATA_DIR, Project
+from .schema import BY_PREFIX, PIECE_FIELDS, CheckContext, check_mapping, load_vocabularies
+from .schema.vocabularies import Vocabularies
+from .yamlsource import line_of
+
+ID_LINK = re.compile(r"\[\[([A-Z]{2}-\d{3,})(?:\|([^\]\n]+))?\]\]")
+UNSAFE = [
+    (re.compile(r"<\s*script\b", re.IGNORECASE),
+     "balise <script> interdite : le contenu ne peut pas exécuter de code."),
+    (re.compile(r"<[a-zA-Z][^>]*\son[a-zA-Z]+\s*=", re.IGNORECASE),
+     "attribut « on…= » (gestionnaire d'événement JavaScript) interdit."),
+    (re.compile(r"javascript\s*:", re.IGNORECASE),
+     "lien « javascript: » interdit."),
+]
+FENCE = re.compile(r"^\s*(```|~~~)")
+
+
+@dataclass
+class CheckResult:
+    project: Project
+    vocab: Vocabularies
+    entries: list[Entry]
+    problems: ProblemList
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems.errors
+
+
+def check_project(project: Project) -> CheckResult:
+    """Load and validate the whole project; never raises on bad content."""
+    problems = ProblemList()
+    vocab = load_vocabularies(project.data_dir, DATA_DIR, problems)
+    entries = load_entries(project, problems)
+    validate_entries(entries, vocab, problems)
+    validate_path(vocab, {e.id for e in entries if e.id}, problems)
+    return CheckResult(project, vocab, entries, problems)
+
+
+def iter_body_links(body: str, first_line: int):
+    """(line, target id, label or None) for every [[ID]] outside code blocks."""
+    in_fence = False
+    for offset, text in enumerate(body.split("\n")):
+        if FENCE.match(text):
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            continue
+        for match in ID_LINK.finditer(_strip_inline_code(text)):
+            yield first_line + offset, match.group(1), match.group(2)
+
+
+def _strip_inline_code(text: str) -> str:
+    return re.sub(r"`[^`]*`", lambda m: " " * len(m.group(0)), text)
+
+
+def _unsafe_body(body: str, first_line: int, report_line) -> None:
+    in_fence = False
+    for offset, text in enumerate(body.split("\n")):
+        if FENCE.match(text):
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            continue
+        for pattern, message in UNSAFE:
+            if pattern.search(_strip_inline_code(text)):
+                report_line(first_line + offset, message)
+
+
+def _strings(value, path=""):
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(v, f"{path}.{k}" if path else str(k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _strings(v, f"{path}[{i}]")
+
+
+def validate_entries(entries: list[Entry], vocab: Vocabularies, problems: ProblemList) -> None:
+    by_id: dict[str, Entry] = {}
+    references: list[tuple[Entry, str, int, str, tuple]] = []  # entry, field, line, id, prefixes
+
+    for entry in entries:
+        if not entry.parsed:
+            continue
+        ctx = CheckContext(vocab.vocabularies, vocab.articles)
+
+        def report(field, message, severity="erreur", line_from=None, _e=entry):
+            line = _e.line(line_from) if line_from is not None else _e.line(field)
+            problems.add(_e.rel, line, field, message, severity)
+
+        check_mapping(entry.collection.fields, entry.meta, "", ctx, report)
+        for field, target, prefixes in ctx.references:
+            references.append((entry, field, entry.line(field), target, prefixes))
+
+        ident = entry.id
+        if ident:
+            prefix = ident.split("-")[0]
+            if prefix != entry.collection.prefix:
+                report("id", f"l'identifiant d'un(e) {entry.collection.label} commence par "
+                       f"{entry.collection.prefix}- (trouvé « {ident} »).")
+            if ident in by_id:
+                first = by_id[ident]
+                report("id", f"identifiant « {ident} » en double : déjà utilisé par "
+                       f"{first.rel}:{first.line('id')}. Prenez l'identifiant libre suivant "
+                       "(achats new le calcule).")
+            else:
+                by_id[ident] = entry
+
+        for field, text in _strings(entry.meta):
+            for pattern, message in UNSAFE:
+                if pattern.search(text):
+                    report(field, message)
+
+        def report_body(line, message, field="texte", severity="erreur", _e=entry, rel=None):
+            problems.add(rel or _e.rel, line, field, message, severity)
+
+        _unsafe_body(entry.body, entry.body_line, report_body)
+        for line, target, _label in iter_body_links(entry.body, entry.body_line):
+            references.append((entry, "texte", line, target, ()))
+        for piece in entry.pieces:
+            pctx = CheckContext(vocab.vocabularies, vocab.articles)
+            check_mapping(PIECE_FIELDS, piece.meta, "", pctx,
+                          lambda f, m, s="erreur", line_from=None, _p=piece:
+                          problems.add(_p.rel, line_of(_p.lines, line_from or f), f, m, s))
+            _unsafe_body(piece.body, piece.body_line,
+                          lambda line, message, _p=piece: problems.add(_p.rel, line, "texte",
+                                                                      message))
+            for line, target, _label in iter_body_links(piece.body, piece.body_line):
+                references.append((entry, "texte", line, target, (), ) + (piece.rel,))
+
+        _collection_rules(entry, report)
+
+    for ref in references:
+        entry, field, line, target, prefixes = ref[:5]
+        rel = ref[5] if len(ref) > 5 else entry.rel
+        found = by_id.get(target)
+        if found is None:
+            collection = BY_PREFIX.get(target.split("-")[0])
+            where = f" (collection « {collection.name} »)" if collection else ""
+            problems.add(rel, line, field, f"référence inconnue « {target} » : aucune fiche "
+                         f"ne porte cet identifiant{where}.")
+            continue
+        if prefixes and target.split("-")[0] not in prefixes:
+            problems.add(rel, line, field, f"« {target} » n'est pas du bon type : ce champ "
+                         f"attend des identifiants {', '.join(p + '-…' for p in prefixes)}.")
+            continue
+        if found is entry and field != "texte":
+            problems.add(rel, line, field, f"la fiche se cite elle-même ({target}).", WARNING)
+        if field != "texte" and entry.is_public and not found.is_public:
+            problems.add(rel, line, field, f"fiche publique qui dépend de « {target} », fiche "
+                         "interne : dans la version publique, ce renvoi sera du texte simple.",
+                         WARNING)
+
+
+def _collection_rules(entry: Entry, report) -> None:
+    meta = entry.meta
+    if entry.collection.name == "clause":
+        status = meta.get("statut")
+        validation = meta.get("validation")
+        if status == "validee" and not isinstance(validation, dict):
+            report("validation", "une clause « validee » doit indiquer qui l'a validée, quand, "
+                   "et l'empreinte du texte : utilisez « achats validate <ID> --by … ».",
+                   line_from="statut")
+        if isinstance(validation, dict) and isinstance(validation.get("empreinte"), str):
+            current = fingerprint(meta)
+            if validation["empreinte"] != current and status == "validee":
+                when = validation.get("le")
+                report("validation.empreinte",
+                       f"le texte a changé depuis sa validation (par {validation.get('par')}, "
+                       f"le {when}) : remettez « statut: a_valider » et demandez une nouvelle "
+                       "validation (achats validate).")
+        if status == "retiree" and not meta.get("motif_retrait"):
+            report("motif_retrait", "une clause retirée garde la mémoire du débat : indiquez "
+                   "pourquoi elle a été retirée.", line_from="statut")
+        if meta.get("ponderation") and meta.get("type") != "critere_attribution":
+            report("ponderation", "une pondération n'a de sens que pour un critère "
+                   "d'attribution.", WARNING)
+    if entry.collection.name == "marche":
+        status = meta.get("statut")
+        if status in ("attribue", "infructueux", "evalue") and not meta.get("resultat"):
+            report("resultat", "marché passé en consultation sans « resultat » (offres reçues, "
+                   "issue).", WARNING, line_from="statut")
+        result = meta.get("resultat")
+        if isinstance(result, dict) and status in ("attribue", "infructueux") \
+                and result.get("issue") not in (None, status):
+            report("resultat.issue", f"l'issue « {result.get('issue')} » contredit le statut "
+                   f"« {status} ».")
+
+
+def validate_path(vocab: Vocabularies, ids: set, problems: ProblemList) -> None:
+    """The new-arrivals path (parcours.yml) lists existing guide chapters."""
+    if not vocab.path:
+        return
+    rel = f"{DATA_DIR}/parcours.yml"
+    lines = vocab.path.get("_lines", {})
+    steps = vocab.path.get("etapes")
+    if not isinstance(steps, list) or not steps:
+        problems.add(rel, lines.get("etapes", 1), "etapes",
+                     "liste des chapitres du parcours manquante.")
+        return
+    for index, step in enumerate(steps):
+        if not isinstance(step, str) or not step.startswith("GU-"):
+            problems.add(rel, lines.get(f"etapes[{index}]", 1), f"etapes[{index}]",
+                         "chaque étape du parcours est l'identifiant d'un chapitre (GU-…).")
+        elif step not in ids:
+            problems.add(rel, lines.get(f"etapes[{index}]", 1), f"etapes[{index}]",
+                         f"référence inconnue « {step} ».")

@@ -1,0 +1,27 @@
+"""MkDocs hooks of « Achats durables »: thin adapters over achats.site.
+
+MkDocs loads this module once per process (it survives `serve` rebuilds), so it keeps no
+state: each event delegates to achats.site, which keeps its state on the build's config.
+"""
+
+from achats import site
+
+
+def on_config(config):
+    return site.on_config(config)
+
+
+def on_files(files, config):
+    return site.on_files(files, config)
+
+
+def on_page_markdown(markdown, page, config, files):
+    return site.on_page_markdown(markdown, page, config, files)
+
+
+def on_serve(server, config, builder):
+    return site.on_serve(server, config, builder)
+
+
+def on_post_build(config):
+    site.on_post_build(config)
