@@ -127,7 +127,10 @@ def split_front_matter(text: str, rel: str, problems: ProblemList,
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 2 if mark else 2
-        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        what = yamlsource.explain(getattr(exc, "problem", None) or str(exc).splitlines()[0])
+        context = getattr(exc, "context_mark", None)
+        if context is not None and context.line + 2 < line:
+            what += f" (élément commencé ligne {context.line + 2})"
         problems.add(rel, line, "en-tête", f"YAML invalide : {what}. Vérifiez l'indentation, "
                      "les deux-points et les guillemets de cette ligne.")
         return SplitDocument(None, body, body_line, {})

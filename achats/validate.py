@@ -107,10 +107,6 @@ def validate_entries(entries: list[Entry], vocab: Vocabularies, problems: Proble
 
         ident = entry.id
         if ident:
-            prefix = ident.split("-")[0]
-            if prefix != entry.collection.prefix:
-                report("id", f"l'identifiant d'un(e) {entry.collection.label} commence par "
-                       f"{entry.collection.prefix}- (trouvé « {ident} »).")
             if ident in by_id:
                 first = by_id[ident]
                 report("id", f"identifiant « {ident} » en double : déjà utilisé par "

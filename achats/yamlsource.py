@@ -62,6 +62,34 @@ def _walk(node, prefix: str, lines: dict, offset: int) -> None:
             _walk(item, path, lines, offset)
 
 
+# PyYAML explains problems in English; contributors read French.
+_YAML_PROBLEMS = [
+    ("did not find expected ',' or ']'", "crochet « ] » ou virgule attendus (liste non fermée ?)"),
+    ("did not find expected ',' or '}'", "accolade « } » ou virgule attendues"),
+    ("mapping values are not allowed here",
+     "deux-points inattendu : mettez la valeur entre guillemets si elle contient « : »"),
+    ("did not find expected key", "clé attendue : l'indentation est-elle cohérente ?"),
+    ("could not find expected ':'", "deux-points « : » attendu après la clé"),
+    ("that cannot start any token", "caractère interdit en début de valeur (tabulation ? "
+     "indentez avec des espaces, mettez la valeur entre guillemets)"),
+    ("found unexpected end of stream", "fin inattendue : guillemet ou crochet non fermé ?"),
+    ("expected <block end>", "indentation incohérente"),
+    ("did not find expected '-' indicator", "tiret « - » attendu (élément de liste)"),
+    ("found undefined alias", "alias « * » inconnu (mettez la valeur entre guillemets)"),
+    ("found unknown escape character", "échappement « \\ » inconnu dans un texte entre "
+     "guillemets doubles"),
+]
+
+
+def explain(problem: str | None) -> str:
+    """French explanation of a PyYAML problem, keeping the original for unknown ones."""
+    text = str(problem or "")
+    for english, french in _YAML_PROBLEMS:
+        if english in text:
+            return french
+    return f"erreur de syntaxe ({text})" if text else "erreur de syntaxe"
+
+
 def line_of(lines: dict, field: str, default: int = 1) -> int:
     """Line of ``field`` or of its nearest known parent."""
     while field:

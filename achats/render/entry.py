@@ -8,6 +8,7 @@ from ..fingerprint import fingerprint
 from ..graph import Graph
 from ..load import Entry
 from .context import RenderContext, esc, history_uri, piece_uri, rel, uri_of
+from .search_meta import search_block
 
 COLLECTION_HEADINGS = {"guide": "Chapitres du guide", "clause": "Clauses",
                        "marche": "Marchés", "rapport": "Rapports d'étonnement",
@@ -238,6 +239,7 @@ def render_entry(ctx: RenderContext, entry: Entry) -> str:
         text = section(ctx, entry, uri)
         if text:
             out.append(text)
+    out.append(search_block(ctx, entry))
     return "\n".join(part for part in out if part)
 
 

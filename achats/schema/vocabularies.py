@@ -47,7 +47,8 @@ def read_data_file(path: Path, rel: str, problems: ProblemList, required: bool =
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 1
-        problems.add(rel, line, "yaml", f"YAML invalide : {getattr(exc, 'problem', exc)}.")
+        problems.add(rel, line, "yaml",
+                     f"YAML invalide : {yamlsource.explain(getattr(exc, 'problem', None))}.")
     return None, {}
 
 

@@ -1,0 +1,36 @@
+"""Shared fixtures: real throwaway projects built from the repository's skeleton."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from projects import FIXTURE, REPO, make_project  # noqa: E402
+
+
+@pytest.fixture
+def project_dir(tmp_path, monkeypatch) -> Path:
+    """A valid project (skeleton + fixture corpus) in a temporary folder, as cwd."""
+    path = make_project(tmp_path / "projet")
+    monkeypatch.chdir(path)
+    return path
+
+
+@pytest.fixture
+def run_cli(capsys):
+    """Run `achats …` in-process; returns (exit code, stdout, stderr)."""
+    from achats.cli import main
+
+    def run(*args: str):
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse usage errors and --help
+            code = exc.code
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    return run

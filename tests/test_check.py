@@ -1,0 +1,78 @@
+"""`achats check` on valid content, Windows-written files, and its output formats."""
+
+from __future__ import annotations
+
+import json
+
+
+def test_fixture_corpus_is_valid(project_dir, run_cli):
+    """The fixture corpus has no error: exit 0 and a French summary."""
+    code, out, _ = run_cli("check")
+    assert code == 0
+    assert "7 fiches vérifiées : 0 erreur" in out
+
+
+def test_crlf_and_bom_files_are_accepted(project_dir, run_cli):
+    """A file written on Windows (BOM + CRLF) passes, with lines counted as in an editor."""
+    text = ("---\nid: GU-060\ntitre: Écrit sous Windows\netape: besoin\n---\n"
+            "Voir [[CL-001]].\n")
+    path = project_dir / "guides" / "windows.md"
+    path.write_bytes("\ufeff".encode() + text.replace("\n", "\r\n").encode("utf-8"))
+    code, out, _ = run_cli("check")
+    assert code == 0, out
+    path.write_bytes("\ufeff".encode() + text.replace("[[CL-001]]", "[[CL-777]]")
+                     .replace("\n", "\r\n").encode("utf-8"))
+    code, out, _ = run_cli("check")
+    assert code == 1
+    assert "guides/windows.md:6: texte: erreur: référence inconnue « CL-777 »" in out
+
+
+def test_json_format_lists_problems_with_location(project_dir, run_cli):
+    """--format json gives counts and each problem's path, line, field and severity."""
+    (project_dir / "guides" / "faux.md").write_text(
+        "---\nid: GU-061\ntitre: Faux\netape: nulle-part\n---\n", encoding="utf-8")
+    code, out, _ = run_cli("check", "--format", "json")
+    data = json.loads(out)
+    assert code == 1
+    assert data["erreurs"] == 1
+    problem = [p for p in data["problemes"] if p["severity"] == "erreur"][0]
+    assert problem["path"] == "guides/faux.md"
+    assert problem["line"] == 4
+    assert problem["field"] == "etape"
+    assert "nulle-part" in problem["message"]
+
+
+def test_usage_error_exits_2_in_french(project_dir, run_cli):
+    """A wrong option is a usage error: exit 2 and a French message."""
+    code, _, err = run_cli("check", "--format", "xml")
+    assert code == 2
+    assert "erreur d'utilisation" in err
+    assert "choix invalide" in err
+
+
+def test_outside_a_project_is_a_clear_error(tmp_path, monkeypatch, run_cli):
+    """Run outside any project: exit 1, French message, no traceback."""
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli("check")
+    assert code == 1
+    assert "aucun projet « Achats durables » trouvé" in err
+    assert "Traceback" not in err
+
+
+def test_broken_vocabulary_file_is_reported_with_line(project_dir, run_cli):
+    """A YAML error in a data file names the data file and the line."""
+    vocab = project_dir / "content" / "data" / "vocabulaires.yml"
+    vocab.write_text(vocab.read_text(encoding="utf-8") + "\ncasse: [a\n", encoding="utf-8")
+    code, out, _ = run_cli("check")
+    assert code == 1
+    assert "content/data/vocabulaires.yml:" in out
+    assert "YAML invalide" in out
+
+
+def test_help_is_french_with_examples(run_cli):
+    """Each command's --help is in French and shows an example."""
+    from achats.cli import COMMANDS
+    for name in COMMANDS:
+        code, out, _ = run_cli(name.replace("_", "-"), "--help")
+        assert code == 0
+        assert "Exemple" in out, name

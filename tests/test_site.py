@@ -1,0 +1,223 @@
+"""Real MkDocs builds of the fixture corpus: pages, indexes, backlinks, determinism."""
+
+from __future__ import annotations
+
+import hashlib
+import html as html_lib
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from achats.problems import AchatsError
+from achats.project import Project
+from achats.sitebuild import build_site
+from projects import make_project
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The fixture project built once (intranet) for the read-only tests below."""
+    project = make_project(tmp_path_factory.mktemp("site") / "projet")
+    site = build_site(project=Project(project), site_dir=str(project / "site"))
+    return site
+
+
+def read(site: Path, rel: str) -> str:
+    return (site / rel).read_text(encoding="utf-8")
+
+
+def text_of(html: str) -> str:
+    """Visible text of the article, tags removed, spaces folded."""
+    article = html.split('<article class="md-content__inner md-typeset">', 1)[1]
+    article = article.split("</article>", 1)[0]
+    article = re.sub(r'<a class="headerlink"[^>]*>.*?</a>', "", article)
+    text = html_lib.unescape(re.sub(r"<[^>]+>", " ", article))
+    return re.sub(r"\s+([,.)])", r"\1", re.sub(r"\s+", " ", text)).strip()
+
+
+def links_in(html: str) -> list[str]:
+    article = html.split('<article class="md-content__inner md-typeset">', 1)[1]
+    return re.findall(r'href="([^"#]+)', article.split("</article>", 1)[0])
+
+
+def test_every_entry_has_a_page(built):
+    """Each collection's entries become pages at stable URLs."""
+    for rel in ["guides/premier-chapitre/index.html", "clauses/cl-001-environnement/index.html",
+                "rapports/ra-001-visite/index.html", "aperos/ap-001-defi/index.html",
+                "marches/achat-test/index.html", "marches/achat-test/rc/index.html"]:
+        assert (built / rel).is_file(), rel
+
+
+def test_clause_page_shows_card_text_and_copy_button(built):
+    """A clause page shows labels (not raw keys), the text to paste and a copy button."""
+    html = read(built, "clauses/cl-001-environnement/index.html")
+    text = text_of(html)
+    assert "Type Critère d'attribution" in text
+    assert "critere_attribution" not in text
+    assert 'id="texte-cl-001"' in html
+    assert 'data-copier="texte-cl-001"' in html
+    assert "compte pour 15 % de la note" in text
+
+
+def test_backlinks_group_citing_entries(built):
+    """CL-001 is cited by the guide chapter, the tender and the rapport, each linked."""
+    html = read(built, "clauses/cl-001-environnement/index.html")
+    cited = html.split('id="cite-dans"', 1)[1]
+    assert '<a href="../../guides/premier-chapitre/">Premier chapitre</a>' in cited
+    assert '<a href="../../marches/achat-test/">Marché de test</a>' in cited
+    assert "Chapitres du guide" in cited and "Marchés" in cited
+
+
+def test_clause_use_in_tenders_counts_unsuccessful(built):
+    """CL-001 is used in one tender, which was unsuccessful."""
+    text = text_of(read(built, "clauses/cl-001-environnement/index.html"))
+    assert "Utilisée dans 1 marché, dont 1 infructueux." in text
+
+
+def test_id_links_resolve_to_titles(built):
+    """[[CL-001]] becomes a link with the clause title; [[CL-002|…]] keeps its label."""
+    html = read(built, "guides/premier-chapitre/index.html")
+    assert '<a href="../../clauses/cl-001-environnement/">Critère environnemental</a>' in html
+    assert '<a href="../../clauses/cl-002-insertion/">la clause sociale</a>' in html
+
+
+@pytest.mark.parametrize("facet, expected", [
+    ("pilier/environnemental", ["CL-001"]),
+    ("pilier/social", ["CL-002"]),
+    ("pilier/economique", []),
+    ("type/condition_execution", ["CL-002"]),
+    ("famille/services", ["CL-001"]),
+    ("article/L2112-2", ["CL-002"]),
+    ("statut/validee", ["CL-001"]),
+])
+def test_facet_pages_list_exactly_the_matching_clauses(built, facet, expected):
+    """Each facet page lists exactly the clauses carrying that value."""
+    html = read(built, f"clauses/{facet}/index.html")
+    assert sorted(set(re.findall(r"<code>(CL-\d+)</code>", html))) == expected
+
+
+def test_catalogue_counts(built):
+    """The catalogue gives each facet value with its count."""
+    text = text_of(read(built, "clauses/index.html"))
+    assert "La bibliothèque compte 2 clauses" in text
+    assert "Environnemental (1)" in text and "Économique (0)" in text
+
+
+def test_legal_index_lists_every_article_used(built):
+    """Every article cited by a clause appears with the clauses relying on it."""
+    html = read(built, "base-legale/index.html")
+    for article in ["L2152-7", "R2152-7", "L2112-2"]:
+        section = html.split(f'id="{article.lower()}"', 1)[1].split("<h2", 1)[0]
+        assert "clause" in section
+    l2112 = html.split('id="l2112-2"', 1)[1].split("<h2", 1)[0]
+    assert "Clause d&#x27;insertion" in l2112 or "Clause d'insertion" in l2112
+
+
+def test_tender_memory_table(built):
+    """The memory of tenders gives procedure, amount, clauses and outcome."""
+    text = text_of(read(built, "marches/index.html"))
+    assert "MA-001 Marché de test Procédure adaptée (MAPA) 50 000 € CL-001, CL-002" in text
+    assert "Infructueux" in text
+
+
+def test_apero_archive_by_year_and_challenge(built):
+    """The apéro-défi archive groups editions by year and by challenge."""
+    text = text_of(read(built, "aperos/index.html"))
+    assert "Par année 2012 Apéro-défi de test (n° 1)" in text
+    assert "Par défi Un défi : Apéro-défi de test" in text
+
+
+def test_glossary_abbreviations_on_every_page(built):
+    """Abbreviations of the glossary become <abbr> tooltips."""
+    html = read(built, "guides/premier-chapitre/index.html")
+    assert '<abbr title="Commission d&#x27;appel d&#x27;offres">CAO</abbr>' in html or \
+        "<abbr title=\"Commission d'appel d'offres\">CAO</abbr>" in html
+
+
+def test_chart_is_accessible_svg_with_table(built):
+    """The impact/feasibility chart is an SVG with title and description, plus a table."""
+    html = read(built, "mire/index.html")
+    assert 'role="img"' in html and "<title id=\"mire-titre\">" in html
+    assert "<desc id=\"mire-desc\">" in html
+    assert "<td>P01</td>" in html
+
+
+def test_path_pages_show_position_and_neighbours(built):
+    """A chapter of the new-arrivals path shows « 1 / 2 » and a link to the next one."""
+    html = read(built, "guides/premier-chapitre/index.html")
+    assert "1 / 2" in html
+    assert "Suivant : Second chapitre" in html
+
+
+def test_no_generated_page_is_written_into_the_source_tree(built):
+    """Generated pages exist only in the build output."""
+    project = built.parent
+    assert not (project / "content" / "pages" / "clauses").exists()
+    assert not (project / "clauses" / "index.md").exists()
+
+
+def test_nav_stays_bounded_whatever_the_corpus_size(tmp_path):
+    """The number of nav links on an entry page does not grow with the number of entries."""
+    counts = []
+    for extra in (0, 40):
+        project = make_project(tmp_path / f"p{extra}")
+        for i in range(extra):
+            (project / "guides" / f"g{i:03d}.md").write_text(
+                f"---\nid: GU-{100 + i}\ntitre: Chapitre {i}\netape: besoin\n---\nTexte.\n",
+                encoding="utf-8")
+        site = build_site(project=Project(project), site_dir=str(project / "site"))
+        html = read(site, "clauses/cl-002-insertion/index.html")
+        counts.append(html.count('class="md-nav__link'))
+    assert counts[0] == counts[1]
+    assert counts[0] < 40
+
+
+def _digest(site: Path) -> dict[str, str]:
+    return {p.relative_to(site).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def test_two_builds_in_one_process_are_identical(tmp_path, monkeypatch):
+    """Two consecutive builds (as under `mkdocs serve`) give byte-identical output."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    project = make_project(tmp_path / "projet")
+    first = _digest(build_site(project=Project(project), site_dir=str(tmp_path / "a")))
+    second = _digest(build_site(project=Project(project), site_dir=str(tmp_path / "b")))
+    assert first == second
+
+
+def test_build_fails_on_content_errors(tmp_path, monkeypatch, run_cli):
+    """A content error stops the build with the French problem list; nothing is built."""
+    project = make_project(tmp_path / "projet")
+    (project / "guides" / "casse.md").write_text(
+        "---\nid: GU-099\ntitre: Cassé\netape: besoin\n---\nVoir [[CL-404]].\n",
+        encoding="utf-8")
+    monkeypatch.chdir(project)
+    code, out, err = run_cli("build")
+    assert code == 1
+    assert "guides/casse.md:6: texte: erreur: référence inconnue « CL-404 »" in err
+    assert not (project / "site").exists()
+
+
+def test_plain_mkdocs_strict_build_passes(tmp_path):
+    """`mkdocs build --strict` (the hooks without our CLI) passes on the fixture."""
+    project = make_project(tmp_path / "projet")
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q"],
+                            cwd=project, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert (project / "site" / "clauses" / "index.html").is_file()
+
+
+def test_plain_mkdocs_build_reports_content_errors(tmp_path):
+    """Under plain `mkdocs build`, the hooks abort on content errors with the French list."""
+    project = make_project(tmp_path / "projet")
+    (project / "clauses" / "cl-002-insertion.md").write_text("---\nid: [\n---\n",
+                                                             encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q"],
+                            cwd=project, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "clauses/cl-002-insertion.md:" in result.stderr
+    assert "YAML invalide" in result.stderr
