@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Crée (une fois) l'environnement Python .venv et y installe le projet et ses dépendances
+# épinglées. Usage : bash scripts/installer.sh [test]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python3 -m venv .venv
+. .venv/bin/activate
+python -m pip install --quiet --upgrade pip
+if [ "${1:-}" = "test" ]; then
+  python -m pip install --quiet -e '.[test]'
+else
+  python -m pip install --quiet -e .
+fi
