@@ -64,10 +64,14 @@ class RenderContext:
         return f"[{esc(text or entry.title)}]({rel(from_uri, uri_of(entry))})"
 
     def link_id(self, from_uri: str, ident: str, text: str | None = None) -> str:
-        """A link to an entry by ID; plain text when the entry is not in this variant."""
+        """A link to an entry by ID; plain text when the entry is not in this variant.
+
+        The plain text is the link's own label, unless that label is the ID itself (tables
+        label links by ID): the ID of an internal entry must not reach the public site.
+        """
         target = self.graph.by_id.get(ident)
         if target is None:
-            return esc(text) if text else INTERNAL_PLACEHOLDER
+            return esc(text) if text and text != ident else INTERNAL_PLACEHOLDER
         return self.link(from_uri, target, text)
 
     def resolve_body(self, body: str, from_uri: str) -> str:
@@ -77,8 +81,12 @@ class RenderContext:
             if FENCE.match(line):
                 in_fence = not in_fence
             if not in_fence and "[[" in line:
-                line = ID_LINK.sub(lambda m: self.link_id(from_uri, m.group(1), m.group(2)),
-                                   line)
+                # Inline code keeps the syntax as written (the contributors' guide shows it).
+                parts = re.split(r"(`[^`]*`)", line)
+                line = "".join(
+                    part if part.startswith("`") else ID_LINK.sub(
+                        lambda m: self.link_id(from_uri, m.group(1), m.group(2)), part)
+                    for part in parts)
             out.append(line)
         return "\n".join(out)
 
