@@ -52,6 +52,10 @@ def build_site(public: bool = False, site_dir: str | None = None,
         finally:
             config.plugins.on_shutdown()
     except (Abort, ConfigurationError, PluginError) as exc:
+        # MkDocs turns a plugin's error during the build into Abort("Aborted with a
+        # BuildError!"): report the plugin's own (French) message instead.
+        if isinstance(exc, Abort) and isinstance(exc.__context__, PluginError):
+            exc = exc.__context__
         raise AchatsError(f"la construction a échoué : {exc}") from None
     return Path(config.site_dir)
 
