@@ -43,8 +43,28 @@ def check_project(project: Project) -> CheckResult:
     vocab = load_vocabularies(project.data_dir, DATA_DIR, problems)
     entries = load_entries(project, problems)
     validate_entries(entries, vocab, problems)
-    validate_path(vocab, {e.id for e in entries if e.id}, problems)
+    ids = {e.id for e in entries if e.id}
+    validate_path(vocab, ids, problems)
+    validate_pages(project, ids, problems)
     return CheckResult(project, vocab, entries, problems)
+
+
+def validate_pages(project: Project, ids: set, problems: ProblemList) -> None:
+    """Hand-written pages (content/pages) may cite entries with [[ID]] too."""
+    from .load import read_text, split_front_matter
+
+    for path in sorted(project.pages_dir.rglob("*.md")):
+        rel = project.rel(path)
+        text = read_text(path, rel, problems)
+        if text is None:
+            continue
+        doc = split_front_matter(text, rel, problems, required=False)
+        _unsafe_body(doc.body, doc.body_line,
+                     lambda line, message: problems.add(rel, line, "texte", message))
+        for line, target, _label in iter_body_links(doc.body, doc.body_line):
+            if target not in ids:
+                problems.add(rel, line, "texte", f"référence inconnue « {target} » : aucune "
+                             "fiche ne porte cet identifiant.")
 
 
 def iter_body_links(body: str, first_line: int):

@@ -159,8 +159,8 @@ def _clause_sections(ctx: RenderContext, entry: Entry, uri: str) -> list[str]:
         out.append("## Risques\n\n" + _list(meta["risques"]))
     tenders, failed = ctx.graph.tender_use(entry)
     n = len(tenders)
-    use = (f"Utilisée dans {n} marché{'s' if n > 1 else ''}, dont {len(failed)} "
-           f"infructueux{'' if len(failed) <= 1 else ''}.")
+    use = (f"Utilisée dans {n} marché{'s' if n > 1 else ''}, dont {len(failed)} infructueux."
+           if n else "Pas encore utilisée dans un marché du wiki-marché.")
     out.append("## Utilisation dans les marchés\n\n" + use + "\n")
     if tenders:
         out.append("\n".join(f"- {ctx.link(uri, t)} ({esc(ctx.label('statuts_marche', t.meta.get('statut')))})"

@@ -13,6 +13,7 @@ from ..graph import Graph, build_graph, restrict
 from ..project import DATA_DIR, Project
 from ..render import RenderContext, render_site
 from ..schema import COLLECTIONS
+from ..search import index_site
 from ..validate import CheckResult, check_project
 
 log = logging.getLogger("mkdocs.plugins.achats")
@@ -28,6 +29,7 @@ class BuildState:
     result: CheckResult
     graph: Graph
     history: object = None
+    ctx: RenderContext | None = None  # how this build renders (links, variant, history)
     pages: dict = dc_field(default_factory=dict)
     abbreviations: str = ""
     public_leaks_checked: bool = False
@@ -61,7 +63,7 @@ def on_config(config):
     history = _read_history(project, graph, variant)
     ctx = RenderContext(graph, variant, history, site_url=config.site_url or "")
     _add_history_sections(ctx)
-    state = BuildState(project, variant, result, graph, history)
+    state = BuildState(project, variant, result, graph, history, ctx)
     state.pages = render_site(ctx)
     state.abbreviations = "\n\n" + "\n".join(
         f"*[{abbr}]: {definition}" for abbr, definition in result.vocab.glossary.items())
@@ -103,8 +105,12 @@ def on_files(files: Files, config) -> Files:
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:
-    """Appends the glossary's abbreviations so every page gets the tooltips."""
-    return markdown + state_of(config).abbreviations
+    """Resolves [[ID]] links in hand-written pages (generated ones already are) and appends
+    the glossary's abbreviations so every page gets the tooltips."""
+    state = state_of(config)
+    if page.file.generated_by is None:
+        markdown = state.ctx.resolve_body(markdown, page.file.src_uri)
+    return markdown + state.abbreviations
 
 
 def on_serve(server, config, builder):
@@ -117,9 +123,32 @@ def on_serve(server, config, builder):
     return server
 
 
+def _write_history_pages(config, state: BuildState) -> None:
+    """Writes the standalone history pages of this variant into the built site."""
+    from ..render.history import DEFAULT_DIFFS, history_html_pages
+    diffs = (config.extra or {}).get("historique_diffs", DEFAULT_DIFFS)
+    if not isinstance(diffs, int) or isinstance(diffs, bool) or diffs < 0:
+        raise PluginError(f"mkdocs.yml : extra.historique_diffs doit être un nombre entier "
+                          f"positif ou nul (trouvé « {diffs} »).")
+    site = Path(config.site_dir)
+    css = [p.relative_to(site).as_posix() for pattern in ("main.*.min.css", "palette.*.min.css")
+           for p in sorted((site / "assets/stylesheets").glob(pattern))]
+    css += [str(href) for href in config.extra_css]
+    for rel, page in history_html_pages(state.ctx, css, diffs).items():
+        target = site / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.tmp")
+        temporary.write_text(page, encoding="utf-8")
+        temporary.replace(target)
+
+
 def on_post_build(config) -> None:
-    """After the build: the public variant's leak audit (when available)."""
+    """After the build: the history pages, the search index (unless extra.recherche is
+    false), then the public variant's leak audit (when available), which sees them both."""
     state = state_of(config)
+    _write_history_pages(config, state)
+    if (config.extra or {}).get("recherche", True):
+        index_site(Path(config.site_dir), state.variant)
     if state.variant == "public":
         try:
             from ..audit import audit_public_site
