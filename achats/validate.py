@@ -97,6 +97,18 @@ def _unsafe_body(body: str, first_line: int, report_line) -> None:
                 report_line(first_line + offset, message)
 
 
+def _no_title_in_body(body: str, first_line: int, report_line) -> None:
+    """The page title comes from `titre`; a level-1 heading in the body would repeat it."""
+    in_fence = False
+    for offset, text in enumerate(body.split("\n")):
+        if FENCE.match(text):
+            in_fence = not in_fence
+        elif not in_fence and text.startswith("# "):
+            report_line(first_line + offset, "titre de niveau 1 dans le texte : le titre de la "
+                        "page vient du champ « titre » ; supprimez cette ligne ou passez-la en "
+                        "« ## ».", severity=WARNING)
+
+
 def _strings(value, path=""):
     if isinstance(value, str):
         yield path, value
@@ -144,6 +156,7 @@ def validate_entries(entries: list[Entry], vocab: Vocabularies, problems: Proble
             problems.add(rel or _e.rel, line, field, message, severity)
 
         _unsafe_body(entry.body, entry.body_line, report_body)
+        _no_title_in_body(entry.body, entry.body_line, report_body)
         for line, target, _label in iter_body_links(entry.body, entry.body_line):
             references.append((entry, "texte", line, target, ()))
         for piece in entry.pieces:
