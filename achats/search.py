@@ -82,7 +82,9 @@ def index_site(site_dir: Path, variant: str) -> SearchStats:
     if bundle.exists():
         shutil.rmtree(bundle)
     command = [str(pagefind_executable()), "--site", str(site_dir),
-               "--output-subdir", BUNDLE, "--force-language", LANGUAGE]
+               "--output-subdir", BUNDLE, "--force-language", LANGUAGE,
+               # Not words of the page: the "¶" permalinks of headings, the copy button.
+               "--exclude-selectors", ".headerlink, .achats-copier"]
     started = time.perf_counter()
     try:
         done = subprocess.run(command, capture_output=True, text=True, encoding="utf-8",
@@ -92,9 +94,13 @@ def index_site(site_dir: Path, variant: str) -> SearchStats:
     seconds = time.perf_counter() - started
     output = done.stdout + done.stderr
     if done.returncode != 0 or not (bundle / "pagefind-entry.json").is_file():
-        last = "\n".join(line for line in output.strip().splitlines()[-8:])
-        raise AchatsError(f"l'indexation de recherche a échoué (Pagefind, code "
-                          f"{done.returncode}) :\n{last}")
+        why = (" : le dossier ne contient aucune page HTML" if "any html files" in output
+               else "")
+        lines = (done.stderr.strip() or done.stdout.strip()).splitlines()
+        detail = "\n".join(dict.fromkeys(line.strip() for line in lines[-6:]))
+        raise AchatsError(f"l'indexation de recherche de {site_dir} a échoué (Pagefind, code "
+                          f"{done.returncode}){why}.\nMessage de Pagefind (en anglais) :\n"
+                          f"{detail}")
     stats = SearchStats(
         site_dir=site_dir, variant=variant,
         pages=_count(r"Indexed (\d+) pages?", output) or _entry(bundle).get("page_count", 0),

@@ -9,6 +9,7 @@ from ..graph import FACETS
 from ..load import Entry
 from .context import RenderContext, esc, href, rel, uri_of
 from .entry import facet_uri
+from .search_meta import CLAUSE_FILTERS, kind_label_of
 
 
 def _clause_table(ctx: RenderContext, uri: str, clauses: list[Entry]) -> str:
@@ -188,23 +189,40 @@ FINDER_FIELDS = [("piliers", "piliers", "Pilier"), ("type", "types_clause", "Typ
 
 
 def clause_finder(ctx: RenderContext) -> str:
-    """A filterable clause list (filters run in the browser, see assets/achats.js)."""
+    """A filterable clause list, with full-text search when the site's search index is there.
+
+    Without JavaScript the page is the full list. The filters run in the browser (see
+    assets/achats.js) on the list's data attributes, so they work even from file://; the text
+    field searches the clauses' full text through Pagefind's filters when the index can be
+    loaded, and only their titles and IDs otherwise.
+    """
     uri = "trouver-une-clause.md"
     clauses = sorted(ctx.graph.of("clause"), key=lambda e: e.id)
+    pagefind_key = {field: key for key, (field, _vocab) in CLAUSE_FILTERS.items()}
     out = ["# Trouver une clause\n",
-           "Choisissez un ou plusieurs filtres : la liste se réduit aux clauses qui "
-           "correspondent à tous.\n",
-           '<form class="achats-filtres" data-filtres="clauses">']
+           "Tapez des mots du texte et choisissez un ou plusieurs filtres : la liste se réduit "
+           "aux clauses qui correspondent à tous.\n",
+           f'<form class="achats-filtres" data-filtres="clauses" role="search" '
+           f'aria-label="Filtrer les clauses" data-racine="{esc(href(uri, "index.md"))}" '
+           f'data-fiche="{esc(kind_label_of("clause"))}">',
+           '<label class="achats-filtres__texte">Mots du texte <input type="search" '
+           'name="texte" data-texte autocomplete="off" placeholder="ex. insertion, énergie…">'
+           '</label>']
     for field, vocab_name, label in FINDER_FIELDS:
         values = ctx.graph.facet_values(field, vocab_name)
         options = "".join(
-            f'<option value="{esc(v)}">{esc(ctx.label(vocab_name, v) if vocab_name else v)} '
-            f"({len(m)})</option>" for v, m in values.items() if m)
-        out.append(f'<label>{esc(label)} <select name="{field}" data-filtre="{field}">'
+            f'<option value="{esc(v)}" data-libelle="{esc(name)}">{esc(name)} ({len(m)})</option>'
+            for v, m in values.items() if m
+            for name in [ctx.label(vocab_name, v) if vocab_name else v])
+        out.append(f'<label>{esc(label)} <select name="{field}" data-filtre="{field}" '
+                   f'data-pagefind-filtre="{pagefind_key.get(field, field)}">'
                    f'<option value="">Tous</option>{options}</select></label>')
     out.append("</form>\n")
     out.append('<p class="achats-compteur" aria-live="polite" data-compteur="clauses">'
                f"{len(clauses)} clauses</p>\n")
+    out.append('<ol class="achats-resultats-texte" data-resultats-texte="clauses" hidden></ol>')
+    out.append('<p><button type="button" class="md-button" data-plus="clauses" hidden>'
+               "Afficher plus de résultats</button></p>\n")
     out.append('<ul class="achats-resultats" data-resultats="clauses">')
     for c in clauses:
         attrs = []

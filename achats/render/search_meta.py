@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 
 from ..load import Entry
+from ..schema import COLLECTIONS
 from .context import RenderContext
 
 # Meta keys shown in results (Pagefind UI capitalises them: « Fiche : Clause »).
@@ -23,15 +24,20 @@ CLAUSE_FILTERS = {
     "type": ("type", "types_clause"),
     "famille": ("familles", "familles"),
     "article": ("base_legale", None),
-    "procedure": ("procedures", "procedures"),
+    "procédure": ("procedures", "procedures"),
     "statut": ("statut", "statuts_clause"),
 }
 KIND_FILTER = "fiche"  # on every entry page: clause, chapter, tender, report, apéro-défi
 
 
-def kind_label(entry: Entry) -> str:
-    label = entry.collection.label
+def kind_label_of(collection: str) -> str:
+    """« Clause », « Chapitre du guide »…: the kind of entry as shown and filtered on."""
+    label = COLLECTIONS[collection].label
     return label[:1].upper() + label[1:]
+
+
+def kind_label(entry: Entry) -> str:
+    return kind_label_of(entry.collection.name)
 
 
 def filter_values(ctx: RenderContext, entry: Entry) -> dict[str, list[str]]:

@@ -1,4 +1,4 @@
-// Achats durables: copy a clause's text, filter the clause finder.
+// Achats durables: copy a clause's text, filter the clause finder, search the site.
 // Material's instant loading is off, so DOMContentLoaded is enough.
 document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("button[data-copier]").forEach(function (button) {
@@ -31,29 +31,258 @@ document.addEventListener("DOMContentLoaded", function () {
     document.body.removeChild(area);
   }
 
-  document.querySelectorAll("form[data-filtres]").forEach(function (form) {
-    var name = form.dataset.filtres;
-    var list = document.querySelector('[data-resultats="' + name + '"]');
-    var counter = document.querySelector('[data-compteur="' + name + '"]');
-    if (!list) return;
-    var apply = function () {
-      var selects = form.querySelectorAll("select[data-filtre]");
-      var shown = 0;
-      list.querySelectorAll("li").forEach(function (item) {
-        var ok = true;
-        selects.forEach(function (select) {
-          if (!select.value) return;
-          var values = (item.dataset[select.dataset.filtre.replace(/_(\w)/g, function (m, c) {
-            return c.toUpperCase();
-          })] || "").split(" ");
-          if (values.indexOf(select.value) < 0) ok = false;
-        });
-        item.hidden = !ok;
-        if (ok) shown += 1;
-      });
-      if (counter) counter.textContent = shown + (shown > 1 ? " clauses" : " clause");
-    };
-    form.addEventListener("change", apply);
-    form.addEventListener("submit", function (event) { event.preventDefault(); });
-  });
+  document.querySelectorAll("form[data-filtres]").forEach(setUpFinder);
+  document.querySelectorAll("[data-achats-recherche]").forEach(setUpHeaderSearch);
 });
+
+// ---------------------------------------------------------------------------------------
+// Search (Pagefind). The index lives in <site>/pagefind/, written after the build; pages
+// reach it through their relative path to the site root (data-racine). Pagefind fetches its
+// files, which browsers refuse under file://: there, the header search explains why, and
+// the clause finder falls back to filtering titles and IDs.
+
+function siteRoot(relative) {
+  return new URL(relative || "./", document.baseURI);
+}
+
+function searchAvailable() {
+  return window.location.protocol === "http:" || window.location.protocol === "https:";
+}
+
+var pagefindLoads = {};
+
+// The Pagefind search API (pagefind.js), loaded once per page.
+function loadPagefind(root) {
+  var bundle = new URL("pagefind/", root).href;
+  if (!pagefindLoads[bundle]) {
+    pagefindLoads[bundle] = import(bundle + "pagefind.js").then(function (pagefind) {
+      return pagefind.options({ baseUrl: root.pathname }).then(function () {
+        return pagefind.init();
+      }).then(function () { return pagefind; });
+    });
+  }
+  return pagefindLoads[bundle];
+}
+
+function loadFile(tag, attributes) {
+  return new Promise(function (resolve, reject) {
+    var element = document.createElement(tag);
+    Object.keys(attributes).forEach(function (name) { element[name] = attributes[name]; });
+    element.onload = function () { resolve(element); };
+    element.onerror = function () { reject(new Error("chargement impossible")); };
+    document.head.appendChild(element);
+  });
+}
+
+// The header's search button opens Pagefind UI in a modal dialog (loaded at first use).
+function setUpHeaderSearch(box) {
+  var button = box.querySelector("button[aria-controls]");
+  var dialog = box.querySelector("dialog");
+  var message = box.querySelector("[data-message]");
+  if (!button || !dialog || typeof dialog.showModal !== "function") return;
+  var root = siteRoot(box.dataset.racine);
+  var started = false;
+  var say = function (text) {
+    message.textContent = text;
+    message.hidden = false;
+  };
+  var start = function () {
+    started = true;
+    if (!searchAvailable()) {
+      say("La recherche fonctionne quand le site est servi par un serveur web ; elle ne "
+        + "fonctionne pas en ouvrant les fichiers directement depuis le disque.");
+      return;
+    }
+    var bundle = new URL("pagefind/", root).href;
+    loadFile("link", { rel: "stylesheet", href: bundle + "pagefind-ui.css" }).catch(function () {});
+    loadFile("script", { src: bundle + "pagefind-ui.js" }).then(function () {
+      new window.PagefindUI({
+        element: "#" + box.querySelector("[data-ui]").id,
+        bundlePath: new URL(bundle).pathname,
+        baseUrl: root.pathname,
+        showSubResults: true,
+        showImages: false,
+        autofocus: true,
+        resetStyles: false
+      });
+    }, function () {
+      say("L'index de recherche est introuvable : le site a été construit sans lui "
+        + "(extra.recherche: false) ou il n'est pas publié avec le site.");
+    });
+  };
+  var open = function () {
+    dialog.showModal();
+    if (!started) {
+      start();
+    } else {
+      var input = dialog.querySelector("input");
+      if (input) input.focus();
+    }
+  };
+  button.hidden = false;
+  button.addEventListener("click", open);
+  dialog.querySelector("[data-fermer]").addEventListener("click", function () { dialog.close(); });
+  dialog.addEventListener("click", function (event) {
+    if (event.target === dialog) dialog.close();  // a click on the backdrop
+  });
+  dialog.addEventListener("close", function () { button.focus(); });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey || dialog.open) return;
+    var target = event.target;
+    if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
+    event.preventDefault();
+    open();
+  });
+}
+
+// "Trouver une clause": select filters on the list's data attributes (no index needed), and
+// a text field: full text through Pagefind (clause pages, same filters) when the index loads,
+// titles and IDs of the list otherwise.
+function setUpFinder(form) {
+  var name = form.dataset.filtres;
+  var list = document.querySelector('[data-resultats="' + name + '"]');
+  var ranked = document.querySelector('[data-resultats-texte="' + name + '"]');
+  var more = document.querySelector('[data-plus="' + name + '"]');
+  var counter = document.querySelector('[data-compteur="' + name + '"]');
+  var text = form.querySelector("[data-texte]");
+  var selects = Array.prototype.slice.call(form.querySelectorAll("select[data-filtre]"));
+  if (!list) return;
+  var root = siteRoot(form.dataset.racine);
+  var pagefind = null;  // a promise, once a full-text search was asked for
+  var fullText = searchAvailable();
+  var generation = 0;
+  var pending = [];
+  var PAGE = 10;
+
+  var plural = function (n) { return n + (n > 1 ? " clauses" : " clause"); };
+  var datasetKey = function (field) {
+    return field.replace(/_(\w)/g, function (m, c) { return c.toUpperCase(); });
+  };
+  var words = function () { return text ? text.value.trim() : ""; };
+
+  var showList = function (visible) {
+    list.hidden = !visible;
+    if (ranked) ranked.hidden = visible;
+    if (more) more.hidden = true;
+  };
+
+  selects.forEach(function (select) {
+    Array.prototype.forEach.call(select.options, function (option) {
+      option.dataset.initial = option.textContent;  // the counts over the whole library
+    });
+  });
+  var resetCounts = function () {
+    selects.forEach(function (select) {
+      Array.prototype.forEach.call(select.options, function (option) {
+        option.textContent = option.dataset.initial;
+      });
+    });
+  };
+
+  var filterList = function () {
+    var query = words().toLowerCase();
+    resetCounts();
+    var shown = 0;
+    list.querySelectorAll("li").forEach(function (item) {
+      var ok = selects.every(function (select) {
+        if (!select.value) return true;
+        var values = (item.dataset[datasetKey(select.dataset.filtre)] || "").split(" ");
+        return values.indexOf(select.value) >= 0;
+      });
+      if (ok && query) ok = item.textContent.toLowerCase().indexOf(query) >= 0;
+      item.hidden = !ok;
+      if (ok) shown += 1;
+    });
+    showList(true);
+    if (counter) {
+      counter.textContent = plural(shown) + (query ? " (recherche dans les titres et "
+        + "identifiants : l'index de recherche n'est pas disponible ici)" : "");
+    }
+  };
+
+  var pagefindFilters = function () {
+    var filters = {};
+    if (form.dataset.fiche) filters.fiche = form.dataset.fiche;
+    selects.forEach(function (select) {
+      var option = select.options[select.selectedIndex];
+      if (select.value && option) filters[select.dataset.pagefindFiltre] = option.dataset.libelle;
+    });
+    return filters;
+  };
+
+  var renderResult = function (data) {
+    var item = document.createElement("li");
+    var link = document.createElement("a");
+    link.href = data.url;
+    var code = document.createElement("code");
+    code.textContent = (data.meta && data.meta.identifiant) || "";
+    link.appendChild(code);
+    link.appendChild(document.createTextNode(" " + ((data.meta && data.meta.title) || data.url)));
+    item.appendChild(link);
+    var excerpt = document.createElement("p");
+    excerpt.className = "achats-extrait";
+    excerpt.innerHTML = data.excerpt;  // Pagefind's excerpt: escaped text with <mark> tags
+    item.appendChild(excerpt);
+    return item;
+  };
+
+  var showMore = function (current) {
+    var batch = pending.splice(0, PAGE);
+    return Promise.all(batch.map(function (result) { return result.data(); })).then(function (all) {
+      if (current !== generation) return;
+      all.forEach(function (data) { ranked.appendChild(renderResult(data)); });
+      if (more) more.hidden = pending.length === 0;
+    });
+  };
+
+  var updateCounts = function (counts) {
+    selects.forEach(function (select) {
+      var values = counts[select.dataset.pagefindFiltre] || {};
+      Array.prototype.forEach.call(select.options, function (option) {
+        if (!option.value) return;
+        option.textContent = option.dataset.libelle + " (" + (values[option.dataset.libelle] || 0) + ")";
+      });
+    });
+  };
+
+  var searchText = function () {
+    var current = ++generation;
+    if (!pagefind) pagefind = loadPagefind(root);
+    if (counter) counter.textContent = "Recherche…";
+    pagefind.then(function (api) {
+      return api.search(words(), { filters: pagefindFilters() });
+    }).then(function (search) {
+      if (current !== generation || !search) return;
+      showList(false);
+      ranked.innerHTML = "";
+      pending = search.results.slice();
+      updateCounts(search.filters || {});
+      if (counter) counter.textContent = plural(search.results.length) + " pour « " + words() + " »";
+      return showMore(current);
+    }).catch(function () {
+      if (current !== generation) return;
+      fullText = false;  // no index here: titles and IDs only, from now on
+      filterList();
+    });
+  };
+
+  var apply = function () {
+    if (words() && fullText && ranked) {
+      searchText();
+    } else {
+      generation += 1;
+      filterList();
+    }
+  };
+
+  var timer = null;
+  form.addEventListener("change", apply);
+  if (text) {
+    text.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(apply, 250);
+    });
+  }
+  if (more) more.addEventListener("click", function () { showMore(generation); });
+  form.addEventListener("submit", function (event) { event.preventDefault(); apply(); });
+}

@@ -1,0 +1,252 @@
+"""Search: real builds indexed by the real Pagefind binary, per variant, in French.
+
+The index is read back from Pagefind's fragments (one per indexed page: URL, metadata,
+filters, text), which is exactly what a browser receives for a result. The browser tests at
+the end drive Debian's Chromium through the header search box and the clause finder.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import re
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from achats.problems import AchatsError
+from achats.project import Project
+from achats.search import index_site, indexed_pages, query_load
+from achats.sitebuild import build_site
+from projects import make_project
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def intranet(tmp_path_factory) -> Path:
+    project = make_project(tmp_path_factory.mktemp("recherche") / "projet")
+    return build_site(project=Project(project), site_dir=str(project / "site"))
+
+
+@pytest.fixture(scope="module")
+def public(tmp_path_factory) -> Path:
+    project = make_project(tmp_path_factory.mktemp("recherche-public") / "projet")
+    # The contributors' guide quotes example values ("@acheteur-referent", "Clause d'insertion
+    # sociale") that the leak audit cannot tell from the fixture's internal ones.
+    (project / "content/pages/contribuer/format-des-fiches.md").write_text(
+        "# Format des fiches\n\nVoir « achats schema ».\n", encoding="utf-8")
+    return build_site(public=True, project=Project(project),
+                      site_dir=str(project / "site-public"))
+
+
+def by_id(site: Path) -> dict[str, dict]:
+    return {page["meta"]["identifiant"]: page for page in indexed_pages(site)
+            if "identifiant" in page["meta"]}
+
+
+def test_index_is_written_in_the_site_in_french(intranet):
+    """The build writes pagefind/ inside the site, one language: French."""
+    entry = json.loads((intranet / "pagefind" / "pagefind-entry.json").read_text("utf-8"))
+    assert list(entry["languages"]) == ["fr"]
+    assert entry["languages"]["fr"]["page_count"] == len(indexed_pages(intranet))
+    assert (intranet / "pagefind" / "pagefind-ui.js").is_file()
+
+
+def test_entry_pages_carry_kind_id_and_clause_filters(intranet):
+    """Results show the kind of entry and its ID; clause pages carry the six facets."""
+    pages = by_id(intranet)
+    assert {"GU-001", "GU-002", "CL-001", "CL-002", "RA-001", "AP-001", "MA-001"} <= set(pages)
+    clause = pages["CL-001"]
+    assert clause["meta"]["fiche"] == "Clause"
+    assert clause["meta"]["title"] == "Critère environnemental"  # no "¶" permalink
+    assert clause["url"] == "/clauses/cl-001-environnement/"
+    assert clause["filters"] == {
+        "fiche": ["Clause"], "pilier": ["Environnemental"], "type": ["Critère d'attribution"],
+        "famille": ["Services", "Prestations intellectuelles"],
+        "article": ["L2152-7", "R2152-7"], "procédure": ["Procédure adaptée (MAPA)"],
+        "statut": ["Validée"]}
+    assert pages["CL-002"]["filters"]["statut"] == ["Proposée"]
+    assert pages["RA-001"]["meta"]["fiche"] == "Rapport d'étonnement"
+    assert pages["RA-001"]["filters"] == {"fiche": ["Rapport d'étonnement"]}
+    assert pages["GU-001"]["meta"]["fiche"] == "Chapitre du guide"
+
+
+def test_only_the_article_is_indexed(intranet):
+    """The banner, navigation and copy button are not words of the page; the text is."""
+    clause = by_id(intranet)["CL-001"]
+    assert "performance environnementale" in clause["content"]
+    assert "Version intranet" not in clause["content"]
+    assert "Copier le texte" not in clause["content"]
+    assert "¶" not in clause["content"]
+
+
+def test_listing_pages_are_left_out(intranet):
+    """Facet lists, the finder and tags only repeat titles: they are not results."""
+    urls = {page["url"] for page in indexed_pages(intranet)}
+    assert "/clauses/" in urls and "/base-legale/" in urls
+    assert not [u for u in urls if re.match(r"/clauses/[^/]+/[^/]+/", u)
+                or re.match(r"/clauses/(pilier|type|famille|article|statut)/", u)]
+    assert "/trouver-une-clause/" not in urls and "/tags/" not in urls
+
+
+def test_public_index_holds_no_internal_entry(public):
+    """The public variant's index is built from the public site only."""
+    pages = indexed_pages(public)
+    ids = {page["meta"].get("identifiant") for page in pages}
+    assert "CL-001" in ids
+    assert "RA-001" not in ids and "CL-002" not in ids
+    everything = json.dumps(pages, ensure_ascii=False)
+    assert "canari" not in everything
+    statuses = {s for page in pages for s in page["filters"].get("statut", [])}
+    assert statuses == {"Validée"}
+
+
+def test_header_has_a_french_search_button(intranet):
+    """Every page has the header search (hidden until the script shows it)."""
+    html = (intranet / "clauses" / "cl-001-environnement" / "index.html").read_text("utf-8")
+    assert 'data-achats-recherche data-racine="../../"' in html
+    assert 'aria-label="Rechercher dans le site"' in html
+    assert '<dialog id="achats-recherche-dialogue"' in html
+    assert re.search(r'<article class="md-content__inner md-typeset"\s+data-pagefind-body>', html)
+
+
+def test_finder_exposes_pagefind_filters(intranet):
+    """The clause finder maps each select to a Pagefind filter and each option to its label."""
+    html = (intranet / "trouver-une-clause" / "index.html").read_text("utf-8")
+    assert 'data-pagefind-filtre="pilier"' in html
+    assert 'data-libelle="Environnemental"' in html
+    assert 'data-fiche="Clause"' in html
+    assert 'data-racine="../"' in html
+
+
+def test_recherche_false_builds_without_index(tmp_path):
+    """extra.recherche: false gives a site without index and without a search button."""
+    project = make_project(tmp_path / "projet")
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text("utf-8").replace("recherche: true", "recherche: false"),
+                      encoding="utf-8")
+    site = build_site(project=Project(project), site_dir=str(project / "site"))
+    assert not (site / "pagefind").exists()
+    assert "data-achats-recherche" not in (site / "index.html").read_text("utf-8")
+
+
+def test_reindexing_replaces_the_previous_index(intranet, tmp_path):
+    """A stale index never survives: pagefind/ is rebuilt from scratch."""
+    site = tmp_path / "site"
+    shutil.copytree(intranet, site)
+    stale = site / "pagefind" / "fragment" / "fr_perime.pf_fragment"
+    stale.write_bytes(b"")
+    stats = index_site(site, "intranet")
+    assert not stale.exists()
+    assert stats.pages == len(indexed_pages(site))
+    assert "index de recherche (intranet)" in stats.summary()
+
+
+def test_indexing_errors_are_french(tmp_path):
+    """A missing or empty site is an AchatsError in French, not a traceback."""
+    with pytest.raises(AchatsError, match="n'existe pas"):
+        index_site(tmp_path / "absent", "intranet")
+    (tmp_path / "vide").mkdir()
+    with pytest.raises(AchatsError, match="aucune page HTML"):
+        index_site(tmp_path / "vide", "intranet")
+
+
+def test_query_load_is_computed_from_the_index(intranet):
+    """The worst single-word query: entry + metadata + largest chunk + filters + fragments."""
+    load = query_load(intranet / "pagefind")
+    assert load.chunks >= 1 and load.largest_chunk > 0 and load.filters > 0
+    assert load.total == (load.entry + load.meta + load.largest_chunk + load.filters
+                          + load.fragments)
+
+
+# --- in a real browser -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def served(intranet):
+    """The built intranet site over HTTP (Pagefind fetches its files, so no file://)."""
+    handler = functools.partial(_QuietHandler, directory=str(intranet))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium de Debian absent")
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.mark.browser
+def test_header_search_finds_a_clause_with_kind_and_id(served, browser):
+    """The header button opens Pagefind UI; a French word finds the clause, kind and ID shown."""
+    page = browser.new_page()
+    page.goto(served + "/guides/premier-chapitre/")
+    button = page.get_by_role("button", name="Rechercher dans le site")
+    button.click()
+    dialog = page.get_by_role("dialog", name="Rechercher dans le site")
+    dialog.get_by_role("textbox").fill("environnementale")
+    first = dialog.locator(".pagefind-ui__result").first
+    first.wait_for(timeout=10_000)
+    title = first.locator(".pagefind-ui__result-title").first.inner_text()
+    assert title == "Critère environnemental"
+    tags = first.locator(".pagefind-ui__result-tag").all_inner_texts()
+    assert "Fiche: Clause" in tags and "Identifiant: CL-001" in tags
+    assert first.locator("a").first.get_attribute("href").startswith(
+        "/clauses/cl-001-environnement/")
+    page.keyboard.press("Escape")
+    assert not dialog.is_visible()
+    page.close()
+
+
+@pytest.mark.browser
+def test_finder_full_text_with_filters(served, browser):
+    """Words of the text plus a facet, through Pagefind: only matching clauses are listed."""
+    page = browser.new_page()
+    page.goto(served + "/trouver-une-clause/")
+    page.get_by_label("Mots du texte").fill("heures")
+    ranked = page.locator("[data-resultats-texte]")
+    ranked.locator("li").first.wait_for(timeout=10_000)
+    assert "CL-002" in ranked.inner_text() and "CL-001" not in ranked.inner_text()
+    page.get_by_label("Pilier").select_option("environnemental")
+    page.wait_for_function(
+        "document.querySelector('[data-compteur]').textContent.startsWith('0 clause')")
+    page.get_by_label("Mots du texte").fill("")
+    page.wait_for_function("!document.querySelector('[data-resultats]').hidden")
+    visible = page.locator("[data-resultats] li:not([hidden])").all_inner_texts()
+    assert len(visible) == 1 and "CL-001" in visible[0]
+    page.close()
+
+
+@pytest.mark.browser
+def test_finder_plain_filters_work_from_file(intranet, browser):
+    """Opened from the disk (no index reachable), the select filters still work."""
+    page = browser.new_page()
+    page.goto((intranet / "trouver-une-clause" / "index.html").as_uri())
+    page.get_by_label("Pilier").select_option("social")
+    visible = page.locator("[data-resultats] li:not([hidden])").all_inner_texts()
+    assert len(visible) == 1 and "CL-002" in visible[0]
+    page.get_by_label("Mots du texte").fill("environnemental")
+    page.get_by_label("Pilier").select_option("")
+    page.wait_for_function(
+        "document.querySelector('[data-compteur]').textContent.includes('titres')")
+    visible = page.locator("[data-resultats] li:not([hidden])").all_inner_texts()
+    assert len(visible) == 1 and "CL-001" in visible[0]
+    page.close()
