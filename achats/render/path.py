@@ -203,7 +203,7 @@ def path_print(ctx: RenderContext) -> str:
             part.append(body + "\n")
         clauses = [printing.link_id(uri, ident) for ident in e.meta.get("clauses") or []]
         if clauses:
-            part.append("### Clauses recommandées\n\n"
+            part.append("### Clauses recommandées { .achats-clauses-recommandees }\n\n"
                         + "\n".join(f"- {c}" for c in clauses) + "\n")
         out.append("\n".join(part))
     return "\n".join(out)

@@ -10,6 +10,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
 from ..graph import Graph, build_graph, restrict
+from ..pdf import write_path_pdf
 from ..project import DATA_DIR, Project
 from ..render import RenderContext, render_site
 from ..schema import COLLECTIONS
@@ -143,9 +144,13 @@ def _write_history_pages(config, state: BuildState) -> None:
 
 
 def on_post_build(config) -> None:
-    """After the build: the history pages, the search index (unless extra.recherche is
-    false), then the public variant's leak audit (when available), which sees them both."""
+    """After the build: the history pages, the path's PDF (unless extra.pdf is false), the
+    search index (unless extra.recherche is false), then the public variant's leak audit
+    (when available), which sees them all."""
     state = state_of(config)
+    if (config.extra or {}).get("pdf", True):
+        write_path_pdf(Path(config.site_dir), state.graph, site_url=config.site_url or "",
+                       site_name=config.site_name, variant=state.variant)
     _write_history_pages(config, state)
     if (config.extra or {}).get("recherche", True):
         index_site(Path(config.site_dir), state.variant)
