@@ -1,0 +1,312 @@
+"""History on the site: a short section on each entry page, and one HTML page per entry.
+
+History pages are lightweight standalone HTML written after the build, not Markdown pages
+rendered through the theme: at 2,000 entries a themed page per entry would double the build.
+They list the versions and show, for the latest ones, a word-level difference that a
+non-developer can read: insertions in <ins>, deletions in <del>, front-matter changes as
+« champ « statut » : « proposee » → « validee » ».
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+
+from ..history import (GitError, Version, abridge, blob_text, document_diff, front_matter,
+                       mask_ids, public_meta, read_blobs)
+from ..load import Entry
+from .context import RenderContext, page_url, uri_of
+
+DEFAULT_DIFFS = 5  # versions with a difference shown (mkdocs.yml: extra.historique_diffs)
+SITE_NAME = "Achats durables"
+
+
+def history_dir(entry: Entry) -> str:
+    """Folder of the entry's history page in the site."""
+    return f"historique/{entry.id.lower()}"
+
+
+def history_href(from_uri: str, entry: Entry) -> str:
+    """Relative URL from the page of source URI ``from_uri`` to the entry's history page."""
+    here = page_url(from_uri).rstrip("/") or "."
+    return posixpath.relpath(history_dir(entry), here) + "/"
+
+
+def _e(text) -> str:
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n > 1 else ''}"
+
+
+# -- the section on the entry page ------------------------------------------------------------
+
+def history_section(ctx: RenderContext, entry: Entry, uri: str) -> str:
+    """Markdown block « Historique » for an entry page (raw HTML: the link is not a page)."""
+    history = ctx.history
+    if history is None or not entry.id:
+        return ""
+    if not history.complete:
+        return ("## Historique\n\n<p class=\"achats-historique\">Historique des versions "
+                "indisponible dans cette construction du site (historique git incomplet) : "
+                "date de mise à jour inconnue.</p>\n")
+    commits = history.entry_commits(entry)
+    if not commits:
+        return ("## Historique\n\n<p class=\"achats-historique\">Cette fiche n'est pas encore "
+                "enregistrée dans l'historique git.</p>\n")
+    text = (f"Mis à jour le {history.entry_updated(entry).strftime('%d/%m/%Y')}, "
+            f"{_plural(len(commits), 'version')}.")
+    authors = history.authors(entry) if not ctx.public else []
+    if authors:
+        text += f" Contributions : {', '.join(authors)}."
+    return (f"## Historique\n\n<p class=\"achats-historique\">{_e(text)} "
+            f"<a href=\"{_e(history_href(uri, entry))}\">Voir l'historique et les "
+            "différences</a></p>\n")
+
+
+# -- the standalone pages ---------------------------------------------------------------------
+
+def history_html_pages(ctx: RenderContext, css_hrefs: list[str],
+                       diffs: int = DEFAULT_DIFFS) -> dict[str, str]:
+    """Output path in the site -> HTML page, for every entry of the variant with a history.
+
+    ``css_hrefs`` are stylesheet paths relative to the site root; ``diffs`` is how many of
+    the latest versions get a difference against the version before them.
+    """
+    history = ctx.history
+    if history is None or not history.complete:
+        return {}
+    plans = []
+    for entry in ctx.graph.entries:
+        commits = history.entry_commits(entry)
+        if entry.id and commits:
+            plans.append((entry, commits))
+    specs = [spec for _entry, commits in plans for group in commits[:diffs]
+             for version in group for spec in _specs(history.prefix, version)]
+    try:
+        blobs, failure = read_blobs(history.root, specs), None
+    except GitError as exc:
+        blobs, failure = {}, str(exc)
+    subject = _subjects(ctx)
+    return {f"{history_dir(entry)}/index.html":
+            _page(ctx, entry, commits, css_hrefs, diffs, blobs, failure, subject)
+            for entry, commits in plans}
+
+
+HIDDEN_SUBJECT = "(message non publié : cette version modifie aussi des fiches internes)"
+
+
+def _subjects(ctx: RenderContext):
+    """How a version's message is shown: as is on the intranet; in the public variant, only
+    for commits that changed no internal entry, with IDs of internal entries masked."""
+    if not ctx.public:
+        return lambda version: version.subject
+    history = ctx.history
+    public_paths = {rel for e in ctx.graph.entries for rel in history.entry_paths(e)}
+    return lambda version: (history.public_subject(version, public_paths, ctx.graph.by_id)
+                            or HIDDEN_SUBJECT)
+
+
+def _specs(prefix: str, version: Version) -> list[str]:
+    if version.status in ("A", "D"):
+        return []
+    return [_old_spec(prefix, version), _new_spec(prefix, version)]
+
+
+def _old_spec(prefix: str, version: Version) -> str:
+    return f"{version.commit}^:{prefix}{version.before_path}"
+
+
+def _new_spec(prefix: str, version: Version) -> str:
+    return f"{version.commit}:{prefix}{version.path}"
+
+
+_STYLE = """
+body { margin: 0; }
+.achats-histoire { max-width: 61rem; margin: 0 auto; padding: 1.2rem 1.2rem 3rem; }
+.achats-histoire nav { font-size: .8rem; margin-bottom: 1rem; }
+.achats-histoire table { border-collapse: collapse; font-size: .8rem; width: 100%; }
+.achats-histoire th, .achats-histoire td { border-bottom: 1px solid #ccc; padding: .3rem .5rem;
+  text-align: left; vertical-align: top; }
+.achats-diff { white-space: pre-wrap; border-left: .25rem solid #999; padding: .4rem .8rem;
+  background: #f7f7f7; font-size: .85rem; line-height: 1.6; }
+.achats-histoire ins { background: #d4f4d2; color: #0b4a0b; text-decoration: underline; }
+.achats-histoire del { background: #fbdada; color: #7a0b0b; text-decoration: line-through; }
+.achats-histoire ins::before, .achats-histoire ins::after,
+.achats-histoire del::before, .achats-histoire del::after {
+  clip-path: inset(100%); height: 1px; overflow: hidden; position: absolute; width: 1px;
+  white-space: nowrap; }
+.achats-histoire ins::before { content: " [ajout : "; }
+.achats-histoire del::before { content: " [suppression : "; }
+.achats-histoire ins::after, .achats-histoire del::after { content: "] "; }
+.achats-version { border-top: 1px solid #ccc; margin-top: 1.5rem; }
+.achats-omis { color: #555; font-style: italic; }
+"""
+
+
+def _page(ctx: RenderContext, entry: Entry, commits: list[list[Version]], css_hrefs,
+          diffs: int, blobs: dict, failure: str | None, subject) -> str:
+    root = "../../"  # historique/<id>/index.html
+    entry_href = root + page_url(uri_of(entry))
+    links = "\n".join(f'<link rel="stylesheet" href="{_e(root + href)}">' for href in css_hrefs)
+    title = f"Historique : {entry.title}"
+    rows = "\n".join(_row(ctx, group, subject) for group in commits)
+    author_head = "" if ctx.public else '<th scope="col">Auteur</th>'
+    shown = min(diffs, len(commits))
+    sections = "\n".join(_version_section(ctx, entry, group, blobs, failure, subject)
+                         for group in commits[:diffs])
+    intro = (f"{_plural(len(commits), 'version')} enregistrée"
+             f"{'s' if len(commits) > 1 else ''} dans git, de la plus récente à la plus "
+             "ancienne.")
+    diffs_title = (f"Ce qui a changé dans les {shown} dernières versions" if shown > 1
+                   else "Ce qui a changé dans la dernière version")
+    return f"""<!doctype html>
+<html lang="fr">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{_e(title)} — {SITE_NAME}</title>
+{links}
+<style>{_STYLE}</style>
+</head>
+<body dir="ltr" data-md-color-scheme="default" data-md-color-primary="green" data-md-color-accent="teal">
+<a class="md-skip" href="#contenu">Aller au contenu</a>
+<header class="achats-histoire">
+<nav aria-label="Fil d'Ariane"><a href="{root}">Accueil — {SITE_NAME}</a> › <a href="{_e(entry_href)}">{_e(entry.title)}</a> › Historique</nav>
+</header>
+<main id="contenu" class="achats-histoire md-typeset" data-pagefind-ignore="all">
+<h1>{_e(title)}</h1>
+<p>Fiche <strong>{_e(entry.id)}</strong> · {_e(intro)} <a href="{_e(entry_href)}">Revenir à la fiche</a></p>
+<h2>Versions</h2>
+<table>
+<caption>Versions de la fiche {_e(entry.id)}</caption>
+<thead><tr><th scope="col">Date</th>{author_head}<th scope="col">Modification</th><th scope="col">Fichiers</th><th scope="col">Version</th></tr></thead>
+<tbody>
+{rows}
+</tbody>
+</table>
+<h2>{_e(diffs_title)}</h2>
+<p>Légende : <ins>texte ajouté</ins>, <del>texte supprimé</del>. Les passages inchangés trop longs sont abrégés « […] ».</p>
+{sections}
+</main>
+<footer class="achats-histoire"><p><a href="{_e(entry_href)}">Revenir à la fiche</a> · <a href="{root}">Accueil</a></p></footer>
+</body>
+</html>
+"""
+
+
+def _when(version: Version) -> str:
+    return version.date.strftime("%d/%m/%Y à %H:%M")
+
+
+def _row(ctx: RenderContext, group: list[Version], subject) -> str:
+    first = group[0]
+    author = "" if ctx.public else f"<td>{_e(first.author)}</td>"
+    files = ", ".join(_e(posixpath.basename(v.path)) for v in group)
+    return (f'<tr><td>{_e(_when(first))}</td>{author}<td>{_e(subject(first))}</td>'
+            f'<td>{files}</td><td><a href="#version-{_e(first.short)}"><code>'
+            f'{_e(first.short)}</code></a></td></tr>')
+
+
+def _version_section(ctx: RenderContext, entry: Entry, group: list[Version], blobs: dict,
+                     failure: str | None, subject) -> str:
+    first = group[0]
+    by = "" if ctx.public or not first.author else f" — par {first.author}"
+    out = [f'<section class="achats-version" aria-labelledby="version-{_e(first.short)}">',
+           f'<h3 id="version-{_e(first.short)}">Version {_e(first.short)} du '
+           f'{_e(_when(first))}</h3>',
+           f"<p>« {_e(subject(first))} »{_e(by)}</p>"]
+    for version in group:
+        if entry.pieces or version.path != entry.rel:
+            out.append(f"<h4>{_e(_file_label(entry, version))}</h4>")
+        out.append(_file_change(ctx, entry, version, blobs, failure))
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def _file_label(entry: Entry, version: Version) -> str:
+    if version.path == entry.rel:
+        return "Fiche du marché (index.md)" if entry.pieces else "Fiche"
+    name = posixpath.basename(version.path)
+    return f"Pièce {name[:-3].upper()} ({name})"
+
+
+def _file_change(ctx: RenderContext, entry: Entry, version: Version, blobs: dict,
+                 failure: str | None) -> str:
+    if version.status == "A":
+        return '<p class="achats-omis">Première version de ce fichier.</p>'
+    if version.status == "D":
+        return '<p class="achats-omis">Fichier supprimé dans cette version.</p>'
+    if failure:
+        return f'<p class="achats-omis">Différence indisponible : {_e(failure)}</p>'
+    prefix = ctx.history.prefix
+    old = blob_text(blobs.get(_old_spec(prefix, version)))
+    new = blob_text(blobs.get(_new_spec(prefix, version)))
+    out = []
+    if version.status == "R" and version.old_path:
+        out.append(f"<p>Fichier renommé : « {_e(version.old_path)} » → "
+                   f"« {_e(version.path)} ».</p>")
+    if ctx.public and not _public_pair(entry, version, old, new):
+        out.append('<p class="achats-omis">Différence non publiée : la version précédente '
+                   "n'était pas publique.</p>")
+        return "\n".join(out)
+    if old is None or new is None:
+        out.append('<p class="achats-omis">Version précédente introuvable dans git.</p>')
+        return "\n".join(out)
+    if ctx.public:
+        known = ctx.graph.by_id
+        diff = document_diff(old, new,
+                             meta_filter=lambda meta: public_meta(entry.collection.fields, meta),
+                             text_filter=lambda text: mask_ids(text, known))
+        if diff.unreadable:
+            out.append('<p class="achats-omis">Différence non publiée (en-tête illisible dans '
+                       "l'une des versions).</p>")
+            return "\n".join(out)
+    else:
+        diff = document_diff(old, new)
+    if diff.fields:
+        out.append("<p><strong>Champs de l'en-tête</strong></p>\n<ul>")
+        out += [f"<li>{_field_html(change)}</li>" for change in diff.fields]
+        out.append("</ul>")
+    if diff.body_changed:
+        label = "Texte complet (en-tête illisible)" if diff.unreadable else "Texte"
+        out.append(f"<p><strong>{label}</strong></p>\n{_ops_html(diff.body)}")
+    if not diff.fields and not diff.body_changed:
+        out.append('<p class="achats-omis">Aucun changement de contenu (mise en forme '
+                   "seulement).</p>")
+    return "\n".join(out)
+
+
+def _public_pair(entry: Entry, version: Version, old: str | None, new: str | None) -> bool:
+    """In the public variant, show a difference only between two public versions."""
+    if version.path != entry.rel:
+        return False  # a tender's pieces change only before publication, while internal
+    collection = entry.collection
+    return all(collection.visibility(front_matter(text)) == "public" for text in (old, new))
+
+
+def _field_html(change) -> str:
+    name = f"champ « {_e(change.field)} »"
+    if change.kind == "ajout":
+        value = f"« {_e(change.new)} »" if change.words is None else _ops_html(
+            [("+", change.new)])
+        return f"{name} ajouté : {value}"
+    if change.kind == "suppression":
+        value = f"« {_e(change.old)} »" if change.words is None else _ops_html(
+            [("-", change.old)])
+        return f"{name} supprimé (valeur précédente : {value})"
+    if change.words is not None:
+        return f"{name} modifié :\n{_ops_html(change.words)}"
+    return f"{name} : « <del>{_e(change.old)}</del> » → « <ins>{_e(change.new)}</ins> »"
+
+
+def _ops_html(ops: list[tuple[str, str]]) -> str:
+    out = []
+    for index, (op, text) in enumerate(ops):
+        if op == "=":
+            out.append(_e(abridge(text, keep_start=index > 0, keep_end=index < len(ops) - 1)))
+        else:
+            out.append(f"<{'ins' if op == '+' else 'del'}>{_e(text)}</"
+                       f"{'ins' if op == '+' else 'del'}>")
+    return f'<div class="achats-diff">{"".join(out)}</div>'
