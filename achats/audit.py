@@ -9,12 +9,23 @@ the *needles* of what must stay on the intranet:
 - their titles (6 characters or more, not also a public entry's title or part of one);
 - their slugs, as URL or path segments (6 characters or more, not also a public slug);
 - the values of internal-only fields (``participants``, ``roles``, an apéro speaker's
-  ``nom``...), of internal *and* public entries (6 characters or more).
+  ``nom``...), of internal *and* public entries (6 characters or more);
+- with git history, the messages of commits that changed an internal entry, alone or with
+  public ones (6 characters or more, unless a commit that changed only public entries has
+  the same message).
+
+Two exemptions keep the audit about what the *build* adds. A title or an internal-field value
+that authors also wrote in a public place (a public entry's text or public fields, a data
+file such as the chart's labels) proves nothing when found in the site: it is not a needle
+(the entry's ID and slug still are). And an ID that a maintainer typed as a code example in
+an authored page of ``content/pages`` (``id: MA-001`` in the format documentation) is
+documentation, not a leak, on that page and in its search fragment only. Authored pages are
+*not* public sources otherwise: an internal title or field value copied into one is a leak.
 
 Before matching, each file's text is decoded the ways a value can be written in a page:
-HTML entities, JSON ``\\uXXXX`` escapes, URL percent-encoding, runs of white space.
+HTML entities, JSON ``\\uXXXX`` escapes, URL percent-encoding, runs of white space, case.
 All needles go into one regular expression built from a trie of their lowercased text, so a
-file is scanned once, in time proportional to its size.
+file is read once and scanned once, in time proportional to its size (about 10 MB/s).
 
 On any hit the audit refuses the site: the output folder is renamed ``<site_dir>.refuse``
 (kept for inspection, and no longer where a deployment step looks for it) and the build
@@ -50,22 +61,25 @@ REFUSED_SUFFIX = ".refuse"
 GZIP_MAGIC = b"\x1f\x8b"
 
 KIND_LABELS = {"id": "identifiant", "titre": "titre", "slug": "adresse (slug)",
-               "champ": "champ interne"}
+               "champ": "champ interne", "commit": "message du commit"}
 
 
 @dataclass(frozen=True)
 class Owner:
     """Where a needle comes from: which entry, and what of it."""
 
-    kind: str  # id, titre, slug, champ
+    kind: str  # id, titre, slug, champ, commit
     entry_id: str
     entry_rel: str
-    field: str = ""  # for kind "champ": dotted field path, e.g. roles.gestionnaire
+    field: str = ""  # "champ": dotted field path (roles.gestionnaire); "commit": short id
 
     def describe(self) -> str:
         what = KIND_LABELS[self.kind]
         if self.kind == "champ":
             return f"{what} « {self.field} » de la fiche {self.entry_id} ({self.entry_rel})"
+        if self.kind == "commit":
+            return (f"{what} {self.field}, qui a modifié la fiche interne {self.entry_id} "
+                    f"({self.entry_rel})")
         return f"{what} de la fiche interne {self.entry_id} ({self.entry_rel})"
 
 
@@ -97,6 +111,11 @@ class Needles:
 
     def __len__(self) -> int:
         return len(self.words) + len(self.segments)
+
+    @property
+    def ids(self) -> set[str]:
+        return {key for key, owners in self.words.items()
+                if any(o.kind == "id" for o in owners)}
 
 
 @dataclass
@@ -153,8 +172,36 @@ def _leaves(value, path: str, found: list) -> None:
         found.append((path, value.strip()))
 
 
-def collect_needles(all_entries: list[Entry], public_entries: list[Entry]) -> Needles:
-    """The needles of the internal entries and of every internal-only field value."""
+def public_source_text(public_entries: list[Entry], data_dir: Path | None = None) -> str:
+    """What authors wrote in public places: public entries (title, text, pieces, every field
+    but the internal ones) and the data files, without Markdown emphasis."""
+    parts: list[str] = []
+    for entry in public_entries:
+        hidden = set(internal_values(entry))
+        found: list[tuple[str, str]] = []
+        _leaves(entry.meta, "", found)
+        parts += [value for path, value in found if (path.lstrip("."), value) not in hidden]
+        parts += [entry.title, entry.body]
+        for piece in entry.pieces:
+            parts += [piece.title, piece.body]
+    if data_dir is not None and data_dir.is_dir():
+        parts += [p.read_text(encoding="utf-8", errors="replace")
+                  for p in sorted(data_dir.glob("*.yml"))]
+    return _EMPHASIS.sub("", "\n".join(parts))
+
+
+_EMPHASIS = re.compile(r"[*_`]+")
+
+
+def collect_needles(all_entries: list[Entry], public_entries: list[Entry],
+                    public_sources: str = "", history=None) -> Needles:
+    """The needles of the internal entries and of every internal-only field value, and,
+    given the git ``history``, the messages of commits that changed an internal entry.
+
+    A title or a field value that authors also wrote in ``public_sources`` (see
+    ``public_source_text``) proves nothing when found in the site: it is not a needle. IDs
+    and slugs always are.
+    """
     public_keys = {e.rel for e in public_entries}
     public_titles = "\n".join(normalise(e.title) for e in public_entries)
     public_slugs = {e.slug.lower() for e in public_entries}
@@ -176,53 +223,170 @@ def collect_needles(all_entries: list[Entry], public_entries: list[Entry]) -> Ne
             if (len(key) >= MIN_LENGTH and key not in public_titles
                     and key not in public_slugs and key not in public_ids):
                 needles.add(needles.words, value, Owner("champ", ident, entry.rel, path))
+    if public_sources:
+        _drop_published(needles, public_sources)
+    if history is not None and getattr(history, "available", False):
+        _add_commit_subjects(needles, all_entries, public_keys, history)
     return needles
+
+
+def _add_commit_subjects(needles: Needles, all_entries: list[Entry], public_keys: set,
+                         history) -> None:
+    """Messages of commits that changed an internal entry (alone or with public ones: the
+    message may be about it), unless a commit that changed only public entries carries the
+    same message."""
+    internal: dict[str, tuple] = {}  # commit -> (subject, short id, entry)
+    public_commits: dict[str, str] = {}
+    for entry in all_entries:
+        for version in history.entry_versions(entry):
+            if entry.rel in public_keys:
+                public_commits[version.commit] = version.subject
+            else:
+                internal.setdefault(version.commit, (version.subject, version.short, entry))
+    public_only = {normalise(subject or "") for commit, subject in public_commits.items()
+                   if commit not in internal}
+    for subject, short, entry in internal.values():
+        key = normalise(subject or "")
+        if len(key) >= MIN_LENGTH and key not in public_only:
+            needles.add(needles.words, subject,
+                        Owner("commit", entry.id or entry.rel, entry.rel, short))
+
+
+def _drop_published(needles: Needles, public_sources: str) -> None:
+    """Forget titles and field values that occur in the public sources (one scan of them)."""
+    candidates = {key: owners for key, owners in needles.words.items()
+                  if any(o.kind in ("titre", "champ") for o in owners)}
+    if not candidates:
+        return
+    pattern = re.compile(_trie_pattern({key[:MAX_NEEDLE]: "word" if len(key) <= MAX_NEEDLE
+                                        else "prefix" for key in candidates}))
+    text = " ".join(public_sources.split()).lower()
+    published = {m.group() for m in pattern.finditer(text)
+                 if m.start() == 0 or not _is_word_char(text[m.start() - 1])}
+    published = {key for key in candidates if key[:MAX_NEEDLE] in published}
+    for key in published & candidates.keys():
+        kept = [o for o in needles.words[key] if o.kind not in ("titre", "champ")]
+        if kept:
+            needles.words[key] = kept
+        else:
+            del needles.words[key]
+
+
+# --- documented examples ---------------------------------------------------------------------
+
+_ID_TOKEN = re.compile(r"(?<![\w-])[A-Z]{2}-\d{3,}(?![\w-])", re.IGNORECASE)
+_CODE_BLOCK = re.compile(r"^\s*(```|~~~).*?^\s*\1", re.MULTILINE | re.DOTALL)
+_CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.DOTALL)
+_FRAGMENT_URL = re.compile(r'^pagefind_dcd\{"url":"([^"]*)"')
+
+
+def page_urls(src_uri: str) -> set[str]:
+    """The URLs an authored page may get (with and without directory URLs)."""
+    stem = src_uri[:-3]
+    if stem == "index" or stem.endswith("/index"):
+        folder = stem[:-len("index")]
+        return {"/" + folder, "/" + folder + "index.html"}
+    return {f"/{stem}/", f"/{stem}.html"}
+
+
+def documented_ids(pages_dir: Path, internal_ids: set[str]) -> dict[str, set[str]]:
+    """Page URL -> internal IDs written inside code (examples) in that authored page."""
+    found: dict[str, set[str]] = {}
+    if not pages_dir.is_dir() or not internal_ids:
+        return found
+    for path in sorted(pages_dir.rglob("*.md")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        code = [m.group(0) for m in _CODE_BLOCK.finditer(text)]
+        code += [m.group(2) for m in _CODE_SPAN.finditer(_CODE_BLOCK.sub("", text))]
+        ids = {m.group().lower() for chunk in code for m in _ID_TOKEN.finditer(chunk)}
+        ids &= internal_ids
+        if ids:
+            for url in page_urls(path.relative_to(pages_dir).as_posix().lower()):
+                found[url] = ids
+    return found
+
+
+def output_page_url(rel: str, text: str) -> str | None:
+    """The page an output file belongs to: an HTML page, or a Pagefind fragment's page."""
+    rel = rel.lower()
+    if rel.endswith("index.html"):
+        return "/" + rel[:-len("index.html")]
+    if rel.endswith(".html"):
+        return "/" + rel
+    if rel.endswith(".pf_fragment"):
+        match = _FRAGMENT_URL.match(text)
+        return match.group(1) if match else None
+    return None
 
 
 # --- matching ------------------------------------------------------------------------------
 
-def _trie_pattern(keys) -> str:
-    """A regular expression matching exactly ``keys``, shaped as a trie (shared prefixes)."""
+MAX_NEEDLE = 200  # longer needles are looked for by their first 200 characters
+
+# How a needle ends: a word (not followed by a letter, digit or _), a path segment (not
+# followed by one of those or -), or a needle cut at MAX_NEEDLE characters (anything).
+_ENDS = {"word": r"(?!\w)", "segment": r"(?![\w-])", "prefix": ""}
+
+
+def _trie_pattern(keys: dict[str, str]) -> str:
+    """A regular expression matching exactly the keys (text -> how it ends), shaped as a
+    trie: shared prefixes are read once, and the pattern starts with the set of first
+    characters, which lets the regex engine skip every other position quickly."""
     trie: dict = {}
-    for key in keys:
+    for key, end in keys.items():
         node = trie
         for char in key:
             node = node.setdefault(char, {})
-        node[""] = {}
+        node[""] = _ENDS[end] if "" not in node else min(node[""], _ENDS[end], key=len)
     return _node_pattern(trie)
 
 
 def _node_pattern(node: dict) -> str:
-    ends = "" in node
     branches = [re.escape(char) + _node_pattern(child)
                 for char, child in sorted(node.items()) if char]
-    if not branches:
-        return ""
-    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-    if ends:
-        return f"(?:{body})?"
-    return body
+    if "" in node:
+        branches.append(node[""])  # last: the longest needle is tried first
+    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+
+def _pattern_keys(needles: Needles) -> dict[str, str]:
+    keys: dict[str, str] = {}
+    for table, prefix, end in ((needles.words, "", "word"),
+                               (needles.segments, "/", "segment")):
+        for key in table:
+            text = prefix + key
+            keys[text[:MAX_NEEDLE]] = end if len(text) <= MAX_NEEDLE else "prefix"
+    return keys
 
 
 def compile_needles(needles: Needles) -> re.Pattern | None:
-    """One pattern for all needles: free words bounded by non-word characters, slugs as
-    path segments (after a slash, not followed by a letter, digit, _ or -)."""
-    parts = []
-    if needles.words:
-        parts.append(rf"(?P<word>(?<!\w){_trie_pattern(needles.words)}(?!\w))")
-    if needles.segments:
-        parts.append(rf"(?P<segment>(?<=/){_trie_pattern(needles.segments)}(?![\w-]))")
-    if not parts:
-        return None
-    return re.compile("|".join(parts), re.IGNORECASE)
+    """One pattern for all needles, matched against lowercased text: words bounded by
+    non-word characters (the start is checked by ``_hits_in``: a look-behind here would
+    stop the regex engine from skipping ahead), slugs as path segments (after a slash, not
+    followed by a letter, a digit, _ or -)."""
+    keys = _pattern_keys(needles)
+    return re.compile(_trie_pattern(keys)) if keys else None
+
+
+def _lookup(needles: Needles, matched: str) -> tuple[str, list]:
+    """The needle a match stands for: (key, owners)."""
+    if matched.startswith("/") and matched[1:] in needles.segments:
+        return matched[1:], needles.segments[matched[1:]]
+    if len(matched) == MAX_NEEDLE:  # a cut needle: the first one with this beginning
+        for table, prefix in ((needles.words, ""), (needles.segments, "/")):
+            for key, owners in table.items():
+                if (prefix + key).startswith(matched):
+                    return key, owners
+    return matched, needles.words.get(matched, [])
 
 
 _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
-_SPACES = re.compile(r"\s+")
+_PERCENT = re.compile(r"%[0-9a-fA-F]{2}(?:%[0-9a-fA-F]{2})*")
 
 
 def decode_text(data: bytes) -> str:
-    """The text a reader (or a search engine) would see: gzip, entities, escapes undone."""
+    """The text a reader (or a search engine) would see, lowercased: gzip, HTML entities,
+    JSON and URL escapes undone, runs of white space made one space."""
     if data[:2] == GZIP_MAGIC:
         try:
             data = gzip.decompress(data)
@@ -234,28 +398,44 @@ def decode_text(data: bytes) -> str:
     if "\\" in text:
         text = _JSON_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text).replace("\\/", "/")
     if "%" in text:
-        text = unquote(text, errors="replace")
-    return _SPACES.sub(" ", text)
+        text = _PERCENT.sub(lambda m: unquote(m.group(), errors="replace"), text)
+    return " ".join(text.split()).lower()
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 def _hits_in(pattern: re.Pattern, needles: Needles, text: str, file: str,
-             in_name: bool) -> list[Hit]:
-    hits, seen = [], set()
-    for match in pattern.finditer(text):
-        key = normalise(match.group())
-        table = needles.words if match.lastgroup == "word" else needles.segments
-        if key in seen:
+             in_name: bool, documented: set[str] = frozenset()) -> list[Hit]:
+    """Hits in one decoded text; each needle reported once per text."""
+    hits, seen, pos = [], set(), 0
+    while (match := pattern.search(text, pos)) is not None:
+        start, matched = match.start(), match.group()
+        if not matched.startswith("/") and start > 0 and _is_word_char(text[start - 1]):
+            pos = start + 1  # inside a longer word: not a match, look again just after
             continue
-        seen.add(key)
-        for owner in table.get(key, ()):
+        pos = match.end()
+        if matched in seen:
+            continue
+        seen.add(matched)
+        key, owners = _lookup(needles, matched)
+        for owner in owners:
+            if owner.kind == "id" and key in documented:
+                continue
             hits.append(Hit(file, needles.shown[key], owner, in_name))
     return hits
 
 
-def scan_site(site_dir: Path, needles: Needles) -> AuditResult:
-    """Every file under ``site_dir``, read once: its path and its decoded content."""
+def scan_site(site_dir: Path, needles: Needles,
+              documented: dict[str, set[str]] | None = None) -> AuditResult:
+    """Every file under ``site_dir``, read once: its path and its decoded content.
+
+    ``documented``: page URL -> IDs allowed there as documentation examples.
+    """
     result = AuditResult()
     pattern = compile_needles(needles)
+    documented = documented or {}
     for path in sorted(p for p in site_dir.rglob("*") if p.is_file()):
         rel = path.relative_to(site_dir).as_posix()
         data = path.read_bytes()
@@ -263,8 +443,11 @@ def scan_site(site_dir: Path, needles: Needles) -> AuditResult:
         result.bytes += len(data)
         if pattern is None:
             continue
+        text = decode_text(data)
+        allowed = documented.get(output_page_url(rel, text), frozenset()) if documented \
+            else frozenset()
         result.hits += _hits_in(pattern, needles, decode_text(("/" + rel).encode()), rel, True)
-        result.hits += _hits_in(pattern, needles, decode_text(data), rel, False)
+        result.hits += _hits_in(pattern, needles, text, rel, False, allowed)
     return result
 
 
@@ -311,8 +494,11 @@ def audit_public_site(site_dir: Path, state) -> None:
     ``state.graph.entries`` the public ones.
     """
     site_dir = Path(site_dir)
-    needles = collect_needles(state.result.entries, state.graph.entries)
-    result = scan_site(site_dir, needles)
+    sources = public_source_text(state.graph.entries, state.project.data_dir)
+    needles = collect_needles(state.result.entries, state.graph.entries, sources,
+                              getattr(state, "history", None))
+    documented = documented_ids(state.project.pages_dir, needles.ids)
+    result = scan_site(site_dir, needles, documented)
     if result.hits:
         moved = refuse_site(site_dir)
         raise PublicLeakError(leak_message(site_dir, result, moved))
