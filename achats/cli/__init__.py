@@ -14,7 +14,8 @@ import traceback
 
 from ..problems import AchatsError
 
-COMMANDS = ["check", "new", "schema", "build", "serve"]
+COMMANDS = ["check", "new", "schema", "build", "serve", "history", "diff", "revert",
+            "validate", "review_check", "codeowners"]
 
 _FRENCH = {
     "usage: ": "usage : ",

@@ -1,0 +1,45 @@
+NAME = "review-check"
+HELP = "vérifier une demande de fusion par rapport à la branche de base (statuts, pièces, identifiants)"
+DESCRIPTION = """Compare le dossier de travail (ou la révision --head) à une révision de base,
+comme le fait la CI pour une demande de fusion :
+
+- un statut n'avance que d'une étape permise (clause : proposee → a_valider →
+  validee → retiree, retour a_valider → proposee, et validee → a_valider si le
+  texte doit être revalidé ; marché : brouillon → en_revue → valide → publie →
+  attribue ou infructueux → evalue, retour en_revue → brouillon) ;
+- une clause ne devient « validee » qu'avec une validation (par, le, empreinte)
+  qui correspond à son texte ;
+- les pièces d'un marché publié (ou attribué, infructueux, évalué) ne changent plus ;
+- un identifiant ne change pas, et une fiche encore citée ne disparaît pas.
+
+Code de sortie : 0 sans erreur, 1 s'il y a des erreurs, 2 si la révision est inconnue.
+
+Exemples :
+  achats review-check --base origin/main
+  achats review-check --base main --head HEAD"""
+
+import sys
+
+from ..project import Project
+from ..review import RefError, review_changes
+
+
+def register(parser):
+    parser.add_argument("--base", required=True, metavar="REVISION",
+                        help="révision de base (ex. origin/main)")
+    parser.add_argument("--head", default=None, metavar="REVISION",
+                        help="révision à vérifier (par défaut : le dossier de travail)")
+
+
+def run(args) -> int:
+    project = Project.find()
+    try:
+        result = review_changes(project, args.base, args.head)
+    except RefError as exc:
+        print(f"achats : erreur d'utilisation : {exc}", file=sys.stderr)
+        return 2
+    if result.problems:
+        print(result.problems.as_text())
+    print(f"Revue par rapport à {result.base_label} : {result.compared} fiches comparées, "
+          f"{result.problems.summary()}.")
+    return 1 if result.problems.errors else 0

@@ -1,0 +1,50 @@
+NAME = "validate"
+HELP = "valider une clause (service juridique) : statut, signataire, date et empreinte du texte"
+DESCRIPTION = """Marque une clause comme validée : « statut: validee » et un bloc
+« validation » (par, le, empreinte) écrits dans son en-tête. L'empreinte est
+calculée sur le texte validé (titre, type, pièce, base légale, texte, vérification,
+pondération) : si ce texte change ensuite, « achats check » le signale et la clause
+doit être validée à nouveau. Le reste du fichier n'est pas modifié.
+
+Refuse un identifiant inconnu, une fiche qui n'est pas une clause, une clause
+retirée ou qui contient des erreurs.
+
+Exemples :
+  achats validate CL-003 --by DAJCP
+  achats validate CL-003 --by DAJCP --le 2026-11-20"""
+
+import argparse
+import datetime as dt
+import sys
+
+from ..project import Project
+from ..review import validate_clause
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"date « {text} » invalide : format AAAA-MM-JJ attendu (ex. 2026-11-20)") from None
+
+
+def register(parser):
+    parser.add_argument("ident", metavar="ID", help="identifiant de la clause (ex. CL-003)")
+    parser.add_argument("--by", "--par", dest="by", required=True, metavar="QUI",
+                        help="qui valide (ex. DAJCP)")
+    parser.add_argument("--le", dest="le", type=_date, default=None, metavar="AAAA-MM-JJ",
+                        help="date de la validation (par défaut : aujourd'hui)")
+
+
+def run(args) -> int:
+    project = Project.find()
+    done = validate_clause(project, args.ident, args.by, args.le)
+    entry = done.entry
+    print(f"{entry.id} validée par {done.by} le {done.when.strftime('%d/%m/%Y')} "
+          f"(empreinte {done.print_}) : {entry.rel} mis à jour.")
+    if done.previous_status == "proposee":
+        print("Attention : la clause était « proposee » ; la vérification des demandes de "
+              "fusion (achats review-check) attend le passage par « a_valider ».",
+              file=sys.stderr)
+    return 0

@@ -1,0 +1,430 @@
+"""The wiki-marché review flow: what a merge request may change, and clause validation.
+
+``review_changes`` compares the working tree (or a revision) with a base revision, as CI does
+for a merge request: statuses move only along the allowed paths, a clause becomes « validee »
+only with a validation that matches its text, a published tender's pieces are frozen, IDs are
+stable and an entry still cited may not disappear. The base is read from git objects (one
+``git ls-tree``, one ``git cat-file --batch``): nothing is checked out.
+
+``validate_clause`` is what the legal service runs: it writes ``statut: validee`` and the
+``validation`` block into the clause's front matter by editing the text, so the rest of the
+file (comments, key order, quoting) stays byte for byte as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+
+import yaml
+
+from .fingerprint import fingerprint
+from .graph import REFERENCE_FIELDS
+from .history import GitError, blob_text, read_blobs, run_git, write_atomically
+from .load import SKIPPED_NAMES, Entry, Piece, split_front_matter
+from .problems import AchatsError, ProblemList
+from .project import Project
+from .schema import COLLECTIONS, PIECES
+from .schema.collections import PUBLISHED_TENDER
+from .validate import check_project, iter_body_links
+
+# Allowed status changes within one merge request (a status may also stay as it is).
+TRANSITIONS = {
+    "clause": {
+        "proposee": {"a_valider"},
+        "a_valider": {"validee", "proposee"},
+        # A validated text that changes goes back to the legal service (achats check says so).
+        "validee": {"retiree", "a_valider"},
+        "retiree": set(),
+    },
+    "marche": {
+        "brouillon": {"en_revue"},
+        "en_revue": {"valide", "brouillon"},
+        "valide": {"publie"},
+        "publie": {"attribue", "infructueux"},
+        "attribue": {"evalue"},
+        "infructueux": {"evalue"},
+        "evalue": set(),
+    },
+}
+
+# Errors of `achats check` that `achats validate` itself repairs.
+REPAIRED_BY_VALIDATION = {"validation", "validation.empreinte"}
+
+
+class RefError(AchatsError):
+    """A revision that git does not know: a usage error (exit code 2)."""
+
+
+# -- reading entries at a revision ------------------------------------------------------------
+
+def resolve_revision(project: Project, ref: str) -> str:
+    """Full commit id of ``ref``; RefError in French when git does not know it."""
+    try:
+        out = run_git(project.root, "rev-parse", "--verify", "-q", "--end-of-options",
+                      f"{ref}^{{commit}}")
+    except GitError as exc:
+        if exc.returncode == 1:
+            raise RefError(f"révision « {ref} » inconnue de git. En CI, récupérez tout "
+                           "l'historique (fetch-depth: 0) ; en local, « git fetch origin » "
+                           "puis réessayez.") from None
+        raise RefError(f"impossible de lire la révision « {ref} » : le projet est-il dans un "
+                       f"dépôt git ? ({exc.stderr.strip()})") from None
+    return out.decode().strip()
+
+
+def _collection_folders() -> list[str]:
+    return sorted({c.folder for c in COLLECTIONS.values()})
+
+
+def files_at(project: Project, commit: str) -> dict[str, str]:
+    """Text of every collection file at ``commit`` (one ls-tree, one cat-file --batch)."""
+    listing = run_git(project.root, "ls-tree", "-r", "-z", commit, "--",
+                      *_collection_folders())
+    objects: dict[str, str] = {}
+    for record in listing.decode("utf-8", "replace").split("\0"):
+        if not record:
+            continue
+        info, _, rel = record.partition("\t")
+        mode, kind, sha = info.split()
+        if kind == "blob" and rel.endswith(".md"):
+            objects[rel] = sha
+    blobs = read_blobs(project.root, list(objects.values()))
+    return {rel: blob_text(blobs.get(sha)) or "" for rel, sha in objects.items()}
+
+
+def entries_from_files(project: Project, files: dict[str, str]) -> list[Entry]:
+    """Entries (tenders with their pieces) from file texts keyed by project path."""
+    entries: dict[str, Entry] = {}
+    pieces: list[tuple[str, str, str]] = []  # tender folder, kind, rel
+    for rel in sorted(files):
+        parts = rel.split("/")
+        for collection in COLLECTIONS.values():
+            folder = collection.folder.split("/")
+            rest = parts[len(folder):]
+            if parts[:len(folder)] != folder:
+                continue
+            name = rest[-1] if rest else ""
+            if name in SKIPPED_NAMES or name.startswith(("_", ".")):
+                continue
+            if not collection.in_folders and len(rest) == 1:
+                entries[rel] = _entry(collection, project, rel, files[rel])
+            elif collection.in_folders and len(rest) == 2 and name == "index.md":
+                entries[rel] = _entry(collection, project, rel, files[rel])
+            elif collection.in_folders and len(rest) == 2 and name in PIECES:
+                pieces.append(("/".join(parts[:-1]), PIECES[name], rel))
+    for folder, kind, rel in pieces:
+        owner = entries.get(f"{folder}/index.md")
+        if owner is not None:
+            doc = split_front_matter(files[rel], rel, ProblemList(), required=False)
+            owner.pieces.append(Piece(kind, project.root / rel, rel, doc.meta or {}, doc.body,
+                                      doc.body_line, doc.lines))
+    return list(entries.values())
+
+
+def _entry(collection, project: Project, rel: str, text: str) -> Entry:
+    doc = split_front_matter(text, rel, ProblemList())
+    return Entry(collection, project.root / rel, rel, doc.meta or {}, doc.body, doc.body_line,
+                 doc.lines, parsed=doc.meta is not None)
+
+
+def _renames(project: Project, base: str, head: str | None) -> dict[str, str]:
+    """Old path -> new path for files git sees as renamed between base and head."""
+    args = ["diff", "-M", "-z", "--name-status", base] + ([head] if head else [])
+    out = run_git(project.root, "-c", "core.quotepath=false", *args, "--", "."
+                  ).decode("utf-8", "replace")
+    tokens, renames, i = out.split("\0"), {}, 0
+    while i < len(tokens):
+        status = tokens[i]
+        if status[:1] in ("R", "C"):
+            if status[0] == "R" and i + 2 < len(tokens):
+                renames[tokens[i + 1]] = tokens[i + 2]
+            i += 3
+        else:
+            i += 2
+    return renames
+
+
+# -- the review -------------------------------------------------------------------------------
+
+@dataclass
+class ReviewResult:
+    problems: ProblemList
+    base_label: str  # "origin/main (abc1234)"
+    compared: int  # entries present on either side
+
+
+def review_changes(project: Project, base_ref: str, head_ref: str | None = None
+                   ) -> ReviewResult:
+    """Problems of the changes from ``base_ref`` to the working tree (or ``head_ref``)."""
+    base_commit = resolve_revision(project, base_ref)
+    head_commit = resolve_revision(project, head_ref) if head_ref else None
+    base = [e for e in entries_from_files(project, files_at(project, base_commit)) if e.parsed]
+    if head_commit:
+        head = entries_from_files(project, files_at(project, head_commit))
+    else:
+        head = check_project(project).entries
+    head = [e for e in head if e.parsed]
+    renames = _renames(project, base_commit, head_commit)
+    label = f"{base_ref} ({base_commit[:7]})"
+    problems = ProblemList()
+    _check_changes(base, head, renames, label, problems)
+    ids = {e.id for e in base + head if e.id}
+    return ReviewResult(problems, label, len(ids))
+
+
+def _check_changes(base: list[Entry], head: list[Entry], renames: dict[str, str], label: str,
+                   problems: ProblemList) -> None:
+    head_by_id = {e.id: e for e in head if e.id}
+    head_by_rel = {e.rel: e for e in head}
+    cited = _citations(head)
+    for old in base:
+        now = head_by_rel.get(renames.get(old.rel, old.rel))
+        if old.id and now is not None and now.id and now.id != old.id:
+            problems.add(now.rel, now.line("id"), "id",
+                         f"identifiant modifié : ce fichier portait « {old.id} » dans {label}. "
+                         f"Un identifiant est stable : remettez « {old.id} » (pour un autre "
+                         "sujet, créez une nouvelle fiche avec « achats new »).")
+        if not old.id:
+            continue
+        new = head_by_id.get(old.id)
+        if new is None:
+            _check_removed(old, cited.get(old.id, []), label, problems)
+            continue
+        if new.collection.name != old.collection.name:
+            continue  # `achats check` reports the wrong prefix
+        _check_status(old, new, label, problems)
+        if new.collection.name == "marche":
+            _check_pieces(old, new, label, problems)
+    base_by_id = {e.id: e for e in base if e.id}
+    for new in head:
+        if new.collection.name == "clause":
+            _check_validation(base_by_id.get(new.id), new, problems)
+
+
+def _citations(entries: list[Entry]) -> dict[str, list[tuple[str, int]]]:
+    """Target ID -> places (path, line) citing it."""
+    found: dict[str, list[tuple[str, int]]] = {}
+    for entry in entries:
+        for field in REFERENCE_FIELDS.get(entry.collection.name, ()):
+            values = entry.meta.get(field)
+            for index, target in enumerate(values if isinstance(values, list) else []):
+                if isinstance(target, str) and target != entry.id:
+                    found.setdefault(target, []).append(
+                        (entry.rel, entry.line(f"{field}[{index}]")))
+        for line, target, _label in iter_body_links(entry.body, entry.body_line):
+            if target != entry.id:
+                found.setdefault(target, []).append((entry.rel, line))
+        for piece in entry.pieces:
+            for line, target, _label in iter_body_links(piece.body, piece.body_line):
+                found.setdefault(target, []).append((piece.rel, line))
+    return found
+
+
+def _check_removed(old: Entry, places: list, label: str, problems: ProblemList) -> None:
+    if places:
+        where = ", ".join(f"{rel}:{line}" for rel, line in places[:10])
+        more = f" et {len(places) - 10} autres" if len(places) > 10 else ""
+        problems.add(old.rel, old.line("id"), "id",
+                     f"la fiche {old.id} (présente dans {label}) a été supprimée ou a changé "
+                     f"d'identifiant, mais elle est encore citée : {where}{more}. Gardez-la "
+                     "(une clause abandonnée passe au statut « retiree ») ou retirez ces "
+                     "renvois.")
+    if old.collection.name == "marche" and old.meta.get("statut") in PUBLISHED_TENDER:
+        problems.add(old.rel, old.line("id"), "id",
+                     f"le marché {old.id} était « {old.meta.get('statut')} » dans {label} : "
+                     "un marché publié reste dans la mémoire des marchés, il ne se supprime "
+                     "pas.")
+
+
+def _check_status(old: Entry, new: Entry, label: str, problems: ProblemList) -> None:
+    allowed = TRANSITIONS.get(new.collection.name)
+    before, after = old.meta.get("statut"), new.meta.get("statut")
+    if allowed is None or before == after or before not in allowed or after not in allowed:
+        return  # unknown statuses are `achats check`'s business
+    if after not in allowed[before]:
+        possible = ", ".join(f"« {s} »" for s in sorted(allowed[before])) or "aucun"
+        problems.add(new.rel, new.line("statut"), "statut",
+                     f"passage de statut interdit : « {before} » (dans {label}) → « {after} ». "
+                     f"Depuis « {before} », statuts permis : {possible} ; une demande de "
+                     "fusion fait avancer le statut d'une étape à la fois.")
+
+
+def _check_pieces(old: Entry, new: Entry, label: str, problems: ProblemList) -> None:
+    status = old.meta.get("statut")
+    if status not in PUBLISHED_TENDER:
+        return
+    before = {p.path.name: p for p in old.pieces}
+    after = {p.path.name: p for p in new.pieces}
+    for name in sorted(set(before) | set(after)):
+        if name in before and name in after and \
+                (before[name].meta, before[name].body) == (after[name].meta, after[name].body):
+            continue
+        what = ("supprimée" if name not in after else "ajoutée" if name not in before
+                else "modifiée")
+        piece = after.get(name) or before[name]
+        problems.add(piece.rel, 1, "texte",
+                     f"pièce {PIECES[name]} {what} alors que le marché {new.id} est "
+                     f"« {status} » dans {label} : les pièces d'un marché publié ne changent "
+                     "plus (modification du marché : avenant ou nouvelle consultation).")
+
+
+def _check_validation(old: Entry | None, new: Entry, problems: ProblemList) -> None:
+    if new.meta.get("statut") != "validee":
+        return
+    if old is not None and old.meta.get("statut") == "validee" and \
+            fingerprint(old.meta) == fingerprint(new.meta) and \
+            old.meta.get("validation") == new.meta.get("validation"):
+        return  # unchanged validated clause
+    validation = new.meta.get("validation")
+    missing = [key for key in ("par", "le", "empreinte")
+               if not isinstance(validation, dict) or not validation.get(key)]
+    line = new.line("validation") if isinstance(validation, dict) else new.line("statut")
+    if missing:
+        problems.add(new.rel, line, "validation",
+                     f"une clause ne devient « validee » qu'avec la validation du service "
+                     f"juridique (manque : {', '.join(missing)}) : lancez « achats validate "
+                     f"{new.id} --by … ».")
+    elif validation["empreinte"] != fingerprint(new.meta):
+        problems.add(new.rel, new.line("validation.empreinte"), "validation.empreinte",
+                     "l'empreinte de la validation ne correspond pas au texte de la clause : "
+                     "le texte validé n'est pas celui-ci. Remettez « statut: a_valider » et "
+                     "demandez une nouvelle validation (achats validate).")
+
+
+# -- clause validation ------------------------------------------------------------------------
+
+@dataclass
+class Validation:
+    entry: Entry
+    previous_status: str | None
+    by: str
+    when: dt.date
+    print_: str  # the fingerprint written
+
+
+def validate_clause(project: Project, ident: str, by: str,
+                    when: dt.date | None = None) -> Validation:
+    """Mark the clause ``ident`` as validated by ``by`` on ``when``, pinned to its text."""
+    by, ident = (by or "").strip(), (ident or "").strip().upper()
+    if not by or "\n" in by:
+        raise AchatsError("--by : indiquez qui valide (ex. --by DAJCP), sur une seule ligne.")
+    when = when or dt.date.today()
+    result = check_project(project)
+    entry = next((e for e in result.entries if e.id == ident), None)
+    if entry is None:
+        raise AchatsError(f"identifiant inconnu « {ident} » : aucune fiche ne le porte "
+                          "(voir « achats check »).")
+    if entry.collection.name != "clause":
+        raise AchatsError(f"{entry.rel}: {ident} est un(e) {entry.collection.label}, pas une "
+                          "clause : seules les clauses se valident.")
+    errors = ProblemList(p for p in result.problems.errors
+                         if p.path == entry.rel and p.field not in REPAIRED_BY_VALIDATION)
+    if errors:
+        raise AchatsError(f"{entry.rel}: la clause {ident} contient des erreurs : corrigez-les "
+                          "avant de la valider (rien n'a été écrit).", errors)
+    status = entry.meta.get("statut")
+    if status == "retiree":
+        raise AchatsError(f"{entry.rel}:{entry.line('statut')}: statut: la clause {ident} est "
+                          "retirée : remettez d'abord « statut: a_valider » si elle doit "
+                          "revenir (rien n'a été écrit).")
+    print_ = fingerprint(entry.meta)
+    original = entry.path.read_bytes().decode("utf-8")
+    text = set_validation(original, by, when, print_, entry.rel)
+    _check_surgery(entry, text, by, when, print_)
+    write_atomically(entry.path, text)
+    return Validation(entry, status, by, when, print_)
+
+
+_TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:(.*)$")
+_STATUS = re.compile(r"^(statut[ \t]*:[ \t]*)([\"']?)[^\"'#\s]*\2([ \t]*(?:#.*)?)$")
+
+
+def set_validation(text: str, by: str, when: dt.date, print_: str, rel: str = "") -> str:
+    """``text`` with ``statut: validee`` and the ``validation`` block set; nothing else moves."""
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    lines = text[len(bom):].splitlines(keepends=True)
+    newline = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
+    if not lines or lines[0].rstrip("\r\n").rstrip() != "---":
+        raise AchatsError(f"{rel}:1: en-tête: en-tête YAML introuvable (rien n'a été écrit).")
+    end = next((i for i in range(1, len(lines))
+                if lines[i].rstrip("\r\n").rstrip() in ("---", "...")), None)
+    if end is None:
+        raise AchatsError(f"{rel}:1: en-tête: en-tête YAML non fermé (rien n'a été écrit).")
+    keys = [(i, m.group(1)) for i in range(1, end)
+            if (m := _TOP_KEY.match(lines[i].rstrip("\r\n")))]
+    status_at = next((i for i, key in keys if key == "statut"), None)
+    if status_at is None:
+        raise AchatsError(f"{rel}:1: statut: champ « statut » absent (rien n'a été écrit).")
+    match = _STATUS.match(lines[status_at].rstrip("\r\n"))
+    if match is None:
+        raise AchatsError(f"{rel}:{status_at + 1}: statut: valeur illisible pour une "
+                          "modification automatique ; écrivez « statut: a_valider » sur une "
+                          "ligne (rien n'a été écrit).")
+    lines[status_at] = (f"{match.group(1)}{match.group(2)}validee{match.group(2)}"
+                        f"{match.group(3)}{newline}")
+    start = next((i for i, key in keys if key == "validation"), None)
+    if start is None:
+        after = _block_end(lines, status_at, end)
+        lines[after:after] = _validation_lines(by, when, print_, newline, flow=False,
+                                               indent="  ", quote="")
+    else:
+        stop = _block_end(lines, start, end)
+        old_block = "".join(lines[start:stop])
+        inline = _TOP_KEY.match(lines[start].rstrip("\r\n")).group(2).strip()
+        indent = next((re.match(r"[ \t]+", line).group(0) for line in lines[start + 1:stop]
+                       if line.strip() and not line.lstrip().startswith("#")), "  ")
+        quote = m.group(1) if (m := re.search(r"empreinte[ \t]*:[ \t]*([\"'])",
+                                              old_block)) else ""
+        lines[start:stop] = _validation_lines(by, when, print_, newline,
+                                              flow=inline.startswith("{"), indent=indent,
+                                              quote=quote)
+    return bom + "".join(lines)
+
+
+def _block_end(lines: list[str], start: int, end: int) -> int:
+    """First line after the top-level key at ``start`` and its indented continuation."""
+    stop, i = start + 1, start + 1
+    while i < end:
+        line = lines[i]
+        if line[:1] in (" ", "\t") and line.strip():
+            stop = i + 1
+        elif line.strip():
+            break
+        i += 1
+    return stop
+
+
+def _scalar(value: str) -> str:
+    plain = re.fullmatch(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`][^:,\[\]{}#]*", value) and \
+        value == value.strip()
+    try:
+        plain = plain and yaml.safe_load(value) == value
+    except yaml.YAMLError:
+        plain = False
+    return value if plain else json.dumps(value, ensure_ascii=False)
+
+
+def _validation_lines(by: str, when: dt.date, print_: str, newline: str, flow: bool,
+                      indent: str, quote: str) -> list[str]:
+    stamp = f"{quote}{print_}{quote}"
+    if flow:
+        return [f"validation: {{par: {_scalar(by)}, le: {when.isoformat()}, "
+                f"empreinte: {stamp}}}{newline}"]
+    return [f"validation:{newline}", f"{indent}par: {_scalar(by)}{newline}",
+            f"{indent}le: {when.isoformat()}{newline}", f"{indent}empreinte: {stamp}{newline}"]
+
+
+def _check_surgery(entry: Entry, text: str, by: str, when: dt.date, print_: str) -> None:
+    """The edited text must parse to the same front matter, with only the validation set."""
+    problems = ProblemList()
+    doc = split_front_matter(text.lstrip("\ufeff").replace("\r\n", "\n"), entry.rel, problems)
+    expected = dict(entry.meta, statut="validee",
+                    validation={"par": by, "le": when, "empreinte": print_})
+    if doc.meta != expected or doc.body != entry.body or fingerprint(doc.meta) != print_:
+        raise AchatsError(f"{entry.rel}: la modification automatique de l'en-tête n'a pas "
+                          "donné le résultat attendu : rien n'a été écrit. Écrivez le bloc "
+                          "« validation » à la main (format des fiches) ou signalez ce cas.",
+                          problems)
