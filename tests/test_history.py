@@ -419,3 +419,121 @@ def test_git_processes_do_not_grow_with_entries(tmp_path, monkeypatch):
     assert len(counts[0]) == len(counts[1]) <= 3
     assert [c[1:3] for c in counts[1]] == [c[1:3] for c in counts[0]]
     assert sum(1 for c in counts[1] if "log" in c) == 1
+
+
+# -- the commands: history, diff, revert -------------------------------------------------------
+
+@pytest.fixture
+def cwd_repo(repo, monkeypatch) -> Path:
+    monkeypatch.chdir(repo)
+    return repo
+
+
+def short_ids(root: Path) -> list[str]:
+    """Short commit IDs, newest first."""
+    return git(root, "log", "--format=%h").split()
+
+
+def test_history_command_lists_versions(cwd_repo, run_cli):
+    """A French table: short ID, date, author, file and message of each version."""
+    code, out, _err = run_cli("history", "cl-002")
+    assert code == 0
+    assert "Historique de CL-002 « Clause d'insertion » (clauses/cl-002-insertion.md) : " \
+           "3 versions" in out
+    newest = short_ids(cwd_repo)[0]
+    assert re.search(rf"^{newest}  12/03/2024 10:00  {AUTHOR}  cl-002-insertion\.md  "
+                     r"Relève le taux d'insertion$", out, re.MULTILINE)
+
+
+def test_history_command_outside_git_says_why(tmp_path, monkeypatch, run_cli):
+    """No repository: exit 1 and the reason, no traceback."""
+    monkeypatch.chdir(make_project(tmp_path / "projet"))
+    code, _out, err = run_cli("history", "CL-002")
+    assert code == 1 and "historique indisponible" in err and "dépôt git" in err
+
+
+def test_diff_command_shows_the_last_change_word_by_word(cwd_repo, run_cli):
+    """Default: previous version against the latest, changes marked [-…-] and {+…+}."""
+    code, out, _err = run_cli("diff", "CL-002")
+    assert code == 0
+    assert "champ « texte » modifié :" in out
+    assert "réserve [-5-]{+7+} % des heures {+travaillées +}à l'insertion" in out
+
+
+def test_diff_command_between_two_revisions(cwd_repo, run_cli):
+    """Two revisions given: the front-matter status change is named as a field change."""
+    newest, middle, first = short_ids(cwd_repo)
+    code, out, _err = run_cli("diff", "clauses/cl-002-insertion.md", first, middle)
+    assert code == 0 and "champ « statut » : « [-proposee-] » → « {+a_valider+} »" in out
+    assert "texte" not in out.split("===")[-1]
+
+
+@pytest.mark.parametrize("command", ["diff", "revert"])
+def test_unknown_revision_is_a_usage_error(cwd_repo, run_cli, command):
+    """An unknown revision: exit 2, French message."""
+    args = ["CL-002", "zzzzzzz"] if command == "diff" else ["CL-002", "--to", "zzzzzzz"]
+    code, _out, err = run_cli(command, *args)
+    assert code == 2 and "révision « zzzzzzz » inconnue" in err
+
+
+def test_unknown_id_is_refused(cwd_repo, run_cli):
+    """An ID nobody carries: exit 1."""
+    code, _out, err = run_cli("history", "CL-404")
+    assert code == 1 and "identifiant inconnu « CL-404 »" in err
+
+
+def test_revert_restores_old_text_in_a_new_commit(cwd_repo, run_cli):
+    """The clause gets its first text back in a new commit; other files keep their changes."""
+    edit(cwd_repo, GUIDE, "## Une section", "## Une section revue")
+    commit_all(cwd_repo, "Revoit le chapitre")
+    first = short_ids(cwd_repo)[-1]
+    original = git(cwd_repo, "show", f"{first}:{CLAUSE}")
+    code, out, _err = run_cli("revert", "CL-002", "--to", first)
+    assert code == 0
+    head = short_ids(cwd_repo)[0]
+    assert f"restauré à la version {first} dans le commit {head}" in out
+    assert (cwd_repo / CLAUSE).read_text(encoding="utf-8") == original
+    assert git(cwd_repo, "log", "-1", "--format=%s") == f"Restaure CL-002 à la version {first}\n"
+    assert git(cwd_repo, "show", "--name-only", "--format=", "HEAD").split() == [CLAUSE]
+    assert "## Une section revue" in (cwd_repo / GUIDE).read_text(encoding="utf-8")
+    assert git(cwd_repo, "status", "--porcelain") == ""
+
+
+def test_revert_refuses_a_dirty_tree(cwd_repo, run_cli):
+    """Uncommitted changes: exit 1, French message, nothing changed, no commit."""
+    edit(cwd_repo, GUIDE, "## Une section", "## Une section en cours")
+    before = short_ids(cwd_repo)
+    code, _out, err = run_cli("revert", "CL-002", "--to", before[-1])
+    assert code == 1 and "modifications non enregistrées" in err
+    assert short_ids(cwd_repo) == before
+    assert "en cours" in (cwd_repo / GUIDE).read_text(encoding="utf-8")
+
+
+def test_revert_after_a_rename_writes_the_current_file(cwd_repo, run_cli):
+    """The version is found under the old name and restored under the current one."""
+    git(cwd_repo, "mv", CLAUSE, "clauses/cl-002-insertion-sociale.md")
+    commit_all(cwd_repo, "Renomme la clause")
+    first = short_ids(cwd_repo)[-1]
+    assert run_cli("revert", "CL-002", "--to", first)[0] == 0
+    text = (cwd_repo / "clauses/cl-002-insertion-sociale.md").read_text(encoding="utf-8")
+    assert "statut: proposee" in text and not (cwd_repo / CLAUSE).exists()
+
+
+def test_revert_of_a_tender_restores_its_set_of_pieces(cwd_repo, run_cli):
+    """A piece added since the version is removed; a changed piece gets its text back."""
+    folder = cwd_repo / "content/marches/achat-test"
+    (folder / "cctp.md").write_text("# CCTP\n\nTexte.\n", encoding="utf-8")
+    edit(cwd_repo, "content/marches/achat-test/rc.md", "s'applique", "s'applique pleinement")
+    commit_all(cwd_repo, "Ajoute le CCTP")
+    first = short_ids(cwd_repo)[-1]
+    code, out, _err = run_cli("revert", "MA-001", "--to", first)
+    assert code == 0 and "cctp.md" in out
+    assert not (folder / "cctp.md").exists()
+    assert "s'applique pleinement" not in (folder / "rc.md").read_text(encoding="utf-8")
+
+
+def test_revert_to_the_current_version_does_nothing(cwd_repo, run_cli):
+    """Already identical: exit 1, no commit."""
+    before = short_ids(cwd_repo)
+    code, _out, err = run_cli("revert", "CL-002", "--to", "HEAD")
+    assert code == 1 and "déjà identique" in err and short_ids(cwd_repo) == before

@@ -1,0 +1,44 @@
+NAME = "history"
+HELP = "afficher les versions d'une fiche (ou d'un fichier) enregistrées dans git"
+DESCRIPTION = """Affiche les versions d'une fiche, de la plus récente à la plus ancienne :
+identifiant court de la version, date, auteur, fichier et message. Un marché
+comprend sa fiche index.md et ses pièces. L'historique suit les renommages.
+
+Exemples :
+  achats history CL-003
+  achats history content/marches/sensibilisation-eco-citoyennete-jeunes/cctp.md"""
+
+from ..history import require_history, resolve_target, target_versions
+from ..project import Project
+
+
+def register(parser):
+    parser.add_argument("cible", metavar="ID|CHEMIN",
+                        help="identifiant d'une fiche (ex. CL-003) ou chemin d'un fichier")
+
+
+def run(args) -> int:
+    project = Project.find()
+    target = resolve_target(project, args.cible)
+    history = require_history(project)
+    groups = target_versions(history, target)
+    if not groups:
+        print(f"{target.label} : aucune version enregistrée dans git (fichier pas encore "
+              "validé par un commit).")
+        return 0
+    print(f"Historique de {target.label} : {len(groups)} version{'s' if len(groups) > 1 else ''}")
+    print()
+    rows = [("Version", "Date", "Auteur", "Fichier", "Message")]
+    for group in groups:
+        first = group[0]
+        files = ", ".join(sorted({v.path.rsplit("/", 1)[-1] for v in group}))
+        rows.append((first.short, first.date.strftime("%d/%m/%Y %H:%M"), first.author or "",
+                     files, first.subject))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths))
+              + "  " + row[4])
+    print()
+    print(f"Différences : achats diff {args.cible} [VERSION_A] [VERSION_B] ; restaurer : "
+          f"achats revert {args.cible} --to VERSION")
+    return 0
