@@ -1,0 +1,140 @@
+"""Roles on the git host: CODEOWNERS generated from the tenders' roles, CI and templates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from achats.codeowners import stale_codeowners
+from achats.project import Project
+from projects import REPO
+
+TENDER_RULE = "/content/marches/achat-test/ @acheteur @redacteur"
+
+
+def codeowners(project_dir: Path) -> str:
+    return (project_dir / "CODEOWNERS").read_text(encoding="utf-8")
+
+
+def rules(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line and not line.startswith("#")]
+
+
+def test_generated_from_roles_and_legal_service(project_dir, run_cli):
+    """Clauses to the legal service (default handle), each tender to its manager and editors."""
+    code, out, _err = run_cli("codeowners")
+    assert code == 0 and "CODEOWNERS écrit" in out
+    assert rules(codeowners(project_dir)) == ["/clauses/ @dajcp-commande-publique", TENDER_RULE]
+    assert "achats codeowners" in codeowners(project_dir)
+
+
+def test_second_run_changes_nothing(project_dir, run_cli):
+    """Generating twice gives the same file and says so."""
+    run_cli("codeowners")
+    before = codeowners(project_dir)
+    code, out, _err = run_cli("codeowners")
+    assert code == 0 and "déjà à jour" in out and codeowners(project_dir) == before
+
+
+def test_owners_configured_in_mkdocs_yml(project_dir, run_cli):
+    """extra.proprietaires: clauses and a default owner for everything else."""
+    config = project_dir / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "\nextra:\n", "\nextra:\n  proprietaires:\n    clauses: '@juridique/marches'\n"
+        "    defaut: ['@equipe-achats', 'achats@region.example']\n", 1), encoding="utf-8")
+    assert run_cli("codeowners")[0] == 0
+    assert rules(codeowners(project_dir)) == [
+        "* @equipe-achats achats@region.example", "/clauses/ @juridique/marches", TENDER_RULE]
+
+
+def test_check_fails_when_missing_or_stale(project_dir, run_cli):
+    """--check: exit 1 with a French message while absent or out of date, 0 once current."""
+    code, _out, err = run_cli("codeowners", "--check")
+    assert code == 1 and "CODEOWNERS n'est pas à jour" in err and "achats codeowners" in err
+    run_cli("codeowners")
+    assert run_cli("codeowners", "--check")[0] == 0
+    tender = project_dir / "content/marches/achat-test/index.md"
+    tender.write_text(tender.read_text(encoding="utf-8").replace(
+        'editeurs: ["@redacteur"]', 'editeurs: ["@redacteur", "@nouvelle-editrice"]'),
+        encoding="utf-8")
+    code, out, _err = run_cli("codeowners", "--check")
+    assert code == 1 and "+/content/marches/achat-test/ @acheteur @redacteur " \
+                         "@nouvelle-editrice" in out
+    assert "@nouvelle-editrice" not in codeowners(project_dir)
+
+
+@pytest.mark.parametrize("bad", ["acheteur sans arobase", "@", "@a b"])
+def test_invalid_handle_is_located(project_dir, run_cli, bad):
+    """A role that is not a handle: exit 1, « path:line: roles.gestionnaire », nothing written."""
+    tender = project_dir / "content/marches/achat-test/index.md"
+    tender.write_text(tender.read_text(encoding="utf-8").replace(
+        'gestionnaire: "@acheteur"', f'gestionnaire: "{bad}"'), encoding="utf-8")
+    code, _out, err = run_cli("codeowners")
+    assert code == 1
+    assert "content/marches/achat-test/index.md:11: roles.gestionnaire:" in err
+    assert not (project_dir / "CODEOWNERS").exists()
+
+
+def test_repository_codeowners_is_current():
+    """The CODEOWNERS committed in this repository matches its content."""
+    assert stale_codeowners(Project(REPO)) == []
+
+
+# -- CI and merge-request templates of this repository ---------------------------------------
+
+WORKFLOWS = REPO / ".github/workflows"
+
+
+def load(rel: str) -> dict:
+    return yaml.safe_load((REPO / rel).read_text(encoding="utf-8"))
+
+
+def steps_text(workflow: dict) -> str:
+    return "\n".join(str(step.get("run", "")) + str(step.get("with", ""))
+                     for job in workflow["jobs"].values() for step in job["steps"])
+
+
+def test_verification_workflow_checks_everything_with_full_history():
+    """Pull requests and pushes: full history, check, review-check, CODEOWNERS, tests, build."""
+    workflow = load(".github/workflows/verifier.yml")
+    assert {"pull_request", "push"} <= set(workflow[True])  # YAML reads « on » as True
+    text = steps_text(workflow)
+    assert "'fetch-depth': 0" in text
+    for command in ("achats check", "achats review-check --base origin/${{ github.base_ref }}",
+                    "achats codeowners --check", "bash scripts/test.sh", "achats build"):
+        assert command in text
+
+
+def test_publication_workflow_deploys_public_variant_and_keeps_intranet():
+    """On main: public site to GitHub Pages, intranet as an artifact."""
+    workflow = load(".github/workflows/publier.yml")
+    text = (REPO / ".github/workflows/publier.yml").read_text(encoding="utf-8")
+    assert workflow[True]["push"]["branches"] == ["main"]
+    for needle in ("achats build --public", "actions/upload-pages-artifact",
+                   "actions/deploy-pages", "actions/upload-artifact", "fetch-depth: 0"):
+        assert needle in text
+
+
+def test_gitlab_pipeline_publishes_public_variant():
+    """GitLab: full clone, the four stages, a « pages » job publishing public/."""
+    pipeline = load(".gitlab-ci.yml")
+    assert pipeline["variables"]["GIT_DEPTH"] == 0
+    assert pipeline["stages"] == ["check", "test", "build", "pages"]
+    assert pipeline["pages"]["artifacts"]["paths"] == ["public"]
+    assert "achats build --public --site-dir public" in flatten(pipeline["pages"]["script"])
+    assert "achats review-check --base" in flatten(pipeline["verifier"]["script"])
+
+
+def flatten(script) -> str:
+    """GitLab flattens nested lists (YAML anchors) in « script »."""
+    return "\n".join(flatten(s) if isinstance(s, list) else s for s in script)
+
+
+@pytest.mark.parametrize("kind", ["clause", "marche", "guide", "rapport", "apero"])
+def test_merge_request_templates_exist_on_both_hosts(kind):
+    """One French checklist per collection, the same on GitHub and GitLab."""
+    github = (REPO / f".github/PULL_REQUEST_TEMPLATE/{kind}.md").read_text(encoding="utf-8")
+    gitlab = (REPO / f".gitlab/merge_request_templates/{kind}.md").read_text(encoding="utf-8")
+    assert github == gitlab and "- [ ]" in github and "achats check" in github
