@@ -27,6 +27,11 @@ HTML entities, JSON ``\\uXXXX`` escapes, URL percent-encoding, runs of white spa
 All needles go into one regular expression built from a trie of their lowercased text, so a
 file is read once and scanned once, in time proportional to its size (about 10 MB/s).
 
+A PDF (the path's printable booklet) is read twice: its compressed streams inflated (link
+addresses, metadata) and its text as ``pdftotext`` (Debian's poppler-utils) extracts it.
+Without pdftotext the PDF cannot be verified, and an unverified site is refused like a
+leaking one.
+
 On any hit the audit refuses the site: the output folder is renamed ``<site_dir>.refuse``
 (kept for inspection, and no longer where a deployment step looks for it) and the build
 fails with a French message naming, for each hit, the file, the leaked value and the internal
@@ -41,6 +46,7 @@ import html
 import logging
 import re
 import shutil
+import subprocess
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field as dc_field
@@ -123,10 +129,12 @@ class AuditResult:
     files: int = 0
     bytes: int = 0
     hits: list[Hit] = dc_field(default_factory=list)
+    unreadable: list[str] = dc_field(default_factory=list)  # "file : why", in French
 
 
 def normalise(text: str) -> str:
-    return " ".join(text.split()).lower()
+    """One form for comparing: single spaces, lower case, straight apostrophes."""
+    return " ".join(text.split()).lower().replace("\u2019", "'")
 
 
 # --- needles -------------------------------------------------------------------------------
@@ -260,7 +268,7 @@ def _drop_published(needles: Needles, public_sources: str) -> None:
         return
     pattern = re.compile(_trie_pattern({key[:MAX_NEEDLE]: "word" if len(key) <= MAX_NEEDLE
                                         else "prefix" for key in candidates}))
-    text = " ".join(public_sources.split()).lower()
+    text = normalise(public_sources)
     published = {m.group() for m in pattern.finditer(text)
                  if m.start() == 0 or not _is_word_char(text[m.start() - 1])}
     published = {key for key in candidates if key[:MAX_NEEDLE] in published}
@@ -399,7 +407,7 @@ def decode_text(data: bytes) -> str:
         text = _JSON_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text).replace("\\/", "/")
     if "%" in text:
         text = _PERCENT.sub(lambda m: unquote(m.group(), errors="replace"), text)
-    return " ".join(text.split()).lower()
+    return normalise(text)
 
 
 def _is_word_char(char: str) -> bool:
@@ -427,6 +435,34 @@ def _hits_in(pattern: re.Pattern, needles: Needles, text: str, file: str,
     return hits
 
 
+class Unreadable(Exception):
+    """A file whose text the audit cannot read: the site is then not proven clean."""
+
+
+_PDF_STREAM = re.compile(rb"stream\r?\n(.*?)\r?\n?endstream", re.DOTALL)
+
+
+def pdf_text(path: Path, data: bytes) -> bytes:
+    """A PDF's raw objects with their compressed streams inflated (addresses, metadata),
+    then its text as ``pdftotext`` (Debian's poppler-utils) extracts it."""
+    inflated = [data]
+    for match in _PDF_STREAM.finditer(data):
+        try:
+            inflated.append(zlib.decompressobj().decompress(match.group(1)))
+        except zlib.error:
+            pass  # not a Flate stream (images, fonts): nothing to read there
+    tool = shutil.which("pdftotext")
+    if tool is None:
+        raise Unreadable("pdftotext est introuvable (paquet Debian poppler-utils) : le texte "
+                         "du PDF ne peut pas être vérifié. Installez-le, ou désactivez le PDF "
+                         "(extra.pdf: false dans mkdocs.yml).")
+    done = subprocess.run([tool, "-q", "-enc", "UTF-8", str(path), "-"], capture_output=True)
+    if done.returncode != 0:
+        raise Unreadable(f"pdftotext n'a pas pu lire ce PDF (code {done.returncode}).")
+    inflated.append(done.stdout)
+    return b"\n".join(inflated)
+
+
 def scan_site(site_dir: Path, needles: Needles,
               documented: dict[str, set[str]] | None = None) -> AuditResult:
     """Every file under ``site_dir``, read once: its path and its decoded content.
@@ -443,6 +479,12 @@ def scan_site(site_dir: Path, needles: Needles,
         result.bytes += len(data)
         if pattern is None:
             continue
+        if path.suffix.lower() == ".pdf":
+            try:
+                data = pdf_text(path, data)
+            except Unreadable as exc:
+                result.unreadable.append(f"{rel} : {exc}")
+                continue
         text = decode_text(data)
         allowed = documented.get(output_page_url(rel, text), frozenset()) if documented \
             else frozenset()
@@ -473,25 +515,31 @@ def refuse_site(site_dir: Path) -> Path | None:
 def leak_message(site_dir: Path, result: AuditResult, moved: Path | None) -> str:
     n = len(result.hits)
     lines = [f"audit de la variante publique : {n} fuite{'s' if n > 1 else ''} d'informations "
-             f"internes dans {site_dir} ({result.files} fichiers examinés) :"]
+             f"internes dans {site_dir} ({result.files} fichiers examinés)"
+             + (" :" if n else ".")]
     lines += [f"  - {hit.format()}" for hit in result.hits[:MAX_LISTED]]
     if n > MAX_LISTED:
         lines.append(f"  … et {n - MAX_LISTED} autre(s).")
+    if result.unreadable:
+        lines.append("Fichiers illisibles, donc non vérifiés :")
+        lines += [f"  - {why}" for why in result.unreadable]
     if moved is not None:
         lines.append(f"Le site refusé a été déplacé dans {moved} pour examen : ne le publiez "
                      "pas.")
     else:
         lines.append("Le site refusé a été supprimé.")
-    lines.append("Corrigez la fiche (visibilité, champ interne) ou le rendu qui laisse passer "
-                 "ces valeurs, puis reconstruisez.")
+    if n:
+        lines.append("Corrigez la fiche (visibilité, champ interne) ou le rendu qui laisse "
+                     "passer ces valeurs, puis reconstruisez.")
     return "\n".join(lines)
 
 
 def audit_public_site(site_dir: Path, state) -> None:
-    """Scan the public site for internal values; refuse the site and fail on any hit.
+    """Scan the public site for internal values; refuse the site and fail on any hit, or
+    when a file cannot be read (a PDF without pdftotext): unverified is not publishable.
 
     ``state`` is the build's ``BuildState``: ``state.result.entries`` holds every entry,
-    ``state.graph.entries`` the public ones.
+    ``state.graph.entries`` the public ones, ``state.history`` the git history (or None).
     """
     site_dir = Path(site_dir)
     sources = public_source_text(state.graph.entries, state.project.data_dir)
@@ -499,7 +547,7 @@ def audit_public_site(site_dir: Path, state) -> None:
                               getattr(state, "history", None))
     documented = documented_ids(state.project.pages_dir, needles.ids)
     result = scan_site(site_dir, needles, documented)
-    if result.hits:
+    if result.hits or result.unreadable:
         moved = refuse_site(site_dir)
         raise PublicLeakError(leak_message(site_dir, result, moved))
     if hasattr(state, "public_leaks_checked"):

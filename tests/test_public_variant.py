@@ -78,12 +78,16 @@ def make_canary_project(dest: Path) -> Path:
 
 
 def output_texts(site: Path) -> dict[str, str]:
-    """Every output file as text a reader or a search engine sees (gzip undone)."""
+    """Every output file as text a reader or a search engine sees (gzip undone, a PDF's
+    text extracted by pdftotext)."""
     texts = {}
     for path in sorted(p for p in site.rglob("*") if p.is_file()):
         data = path.read_bytes()
         if data[:2] == b"\x1f\x8b":
             data = gzip.decompress(data)
+        if path.suffix == ".pdf":
+            data += subprocess.run(["pdftotext", "-q", str(path), "-"], check=True,
+                                   capture_output=True).stdout
         text = html.unescape(data.decode("utf-8", errors="replace"))
         text = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text)
         texts[path.relative_to(site).as_posix()] = text
@@ -316,6 +320,52 @@ def test_audit_reads_gzip_search_fragments(public_copy):
         audit_public_site(site, state)
     assert "pagefind/fragment/fr_fuite.pf_fragment" in str(caught.value)
     assert "champ interne « participants » de la fiche RA-001" in str(caught.value)
+
+
+def _write_pdf(path: Path, html_text: str) -> None:
+    try:
+        import weasyprint
+    except (ImportError, OSError):  # WeasyPrint needs Debian's Pango
+        pytest.skip("WeasyPrint indisponible (Pango manquant)")
+    weasyprint.HTML(string=html_text).write_pdf(path)
+
+
+def test_canary_public_site_has_a_pdf_that_was_read(canary):
+    """The path's PDF is part of the public output, and its text is checked."""
+    _root, _intranet, public = canary
+    pdf = [rel for rel in public if rel.endswith(".pdf")]
+    assert pdf and "Chapitre public du guide" in public[pdf[0]]
+
+
+def test_audit_reads_the_text_of_a_pdf(public_copy):
+    """An internal title in a PDF's text layer is a leak."""
+    site, state = public_copy
+    _write_pdf(site / "fuite.pdf", "<h1>Visite canari-titre-rapport</h1>")
+    with pytest.raises(PublicLeakError) as caught:
+        audit_public_site(site, state)
+    assert "fuite.pdf : « Visite canari-titre-rapport »" in str(caught.value)
+
+
+def test_audit_reads_link_addresses_inside_a_pdf(public_copy):
+    """A link to an internal page, kept in a PDF's compressed objects, is a leak."""
+    site, state = public_copy
+    _write_pdf(site / "fuite.pdf", '<a href="https://exemple.fr/marches/canari-dossier-marche/">'
+                                   "un lien</a>")
+    with pytest.raises(PublicLeakError) as caught:
+        audit_public_site(site, state)
+    assert "fuite.pdf : « canari-dossier-marche » — adresse (slug)" in str(caught.value)
+
+
+def test_audit_refuses_a_pdf_it_cannot_read(public_copy, monkeypatch):
+    """Without pdftotext a PDF is unverified, and the site is refused all the same."""
+    site, state = public_copy
+    _write_pdf(site / "livret.pdf", "<p>Texte public.</p>")
+    monkeypatch.setattr("achats.audit.shutil.which", lambda name: None)
+    with pytest.raises(PublicLeakError) as caught:
+        audit_public_site(site, state)
+    assert "livret.pdf : pdftotext est introuvable (paquet Debian poppler-utils)" \
+        in str(caught.value)
+    assert not site.exists()
 
 
 def test_audit_reads_file_names_and_lowercase_ids(public_copy):
