@@ -66,14 +66,15 @@ def path_index(ctx: RenderContext) -> str:
         return "\n".join(out)
     n = len(steps)
     out.append(f"Le parcours compte {n} chapitre{'s' if n > 1 else ''}, à lire dans l'ordre ; "
-               "chaque chapitre mène au suivant.\n")
-    # Raw HTML for the PDF: it is written after the build, so MkDocs cannot check a Markdown
-    # link to it (and would refuse the build in strict mode).
+               "chaque chapitre mène au suivant. Pour une formation, il existe aussi en une "
+               "seule page à imprimer et en PDF, avec une couverture et un sommaire paginé.\n")
     out.append(f"[Commencer le parcours]({rel(uri, uri_of(steps[0]))}){{ .md-button "
-               f".md-button--primary }} [Version imprimable]({rel(uri, PRINT_URI)})"
-               "{ .md-button } "
-               f'<a class="md-button achats-pdf" href="{PDF_NAME}" type="application/pdf">'
-               "Télécharger le PDF</a>\n")
+               ".md-button--primary }\n")
+    # Raw HTML for the PDF: it is written after the build, so MkDocs cannot check a Markdown
+    # link to it (and would refuse the build in strict mode). Hidden when printing.
+    out.append(f'<p class="achats-pdf"><a class="md-button" href="{href(uri, PRINT_URI)}">'
+               f'Version imprimable</a> <a class="md-button" href="{PDF_NAME}" '
+               'type="application/pdf">Télécharger le PDF</a></p>\n')
     out.append("## Les chapitres\n")
     out.append("\n".join(f"{i}. {ctx.link(uri, e)}" for i, e in enumerate(steps, 1)) + "\n")
     return "\n".join(out)
