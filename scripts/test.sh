@@ -6,5 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/installer.sh test
+# axe-core (package.json, version figée par package-lock.json) pour les tests d'accessibilité ;
+# sans npm, ces tests sont sautés avec la raison (sauf si CI=true).
+if command -v npm >/dev/null 2>&1; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
 . .venv/bin/activate
 exec python -m pytest "$@"
