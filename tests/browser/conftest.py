@@ -1,0 +1,173 @@
+"""Browser tests: the bundled content built once per variant, served over HTTP on
+127.0.0.1, and driven in Debian's Chromium through Playwright (one browser per session).
+
+Outside CI, the tests skip with the reason when Chromium, Playwright or axe-core is missing;
+with CI=true they fail instead: a CI run that skipped them would prove nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from achats.graph import build_graph, restrict
+from achats.project import Project
+from achats.render.context import RenderContext, page_url
+from achats.render.path import path_steps
+from achats.sitebuild import build_site
+from achats.validate import check_project
+from projects import REPO
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
+
+
+def unavailable(reason: str) -> None:
+    """Skip (outside CI) or fail (CI=true) because a tool the test needs is missing."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (CI=true : ces tests doivent tourner)")
+    pytest.skip(reason)
+
+
+# --- the sites ----------------------------------------------------------------------------
+
+
+@dataclass
+class Site:
+    """A built variant of the bundled content, with what the content says it must contain."""
+
+    variant: str
+    folder: Path
+    graph: object  # this variant's graph
+    internal: list  # entries that are not public (check_project + visibility)
+    url: str = ""  # http://127.0.0.1:<port>, once served
+
+    @property
+    def ctx(self) -> RenderContext:
+        return RenderContext(self.graph, self.variant)
+
+    def path(self) -> list:
+        """The new-arrivals path of this variant, in order."""
+        return path_steps(self.ctx)
+
+    def address(self, uri: str) -> str:
+        """Absolute URL of the page built from source URI ``uri``."""
+        return f"{self.url}/{page_url(uri)}"
+
+
+def _build(variant: str, tmp_path_factory) -> Site:
+    project = Project(REPO)
+    result = check_project(project)
+    if result.problems.errors:
+        pytest.fail("le contenu fourni a des erreurs : " + result.problems.summary())
+    graph = build_graph(result.entries, result.vocab)
+    internal = [e for e in graph.entries if not e.is_public]
+    if variant == "public":
+        graph = restrict(graph, lambda e: e.is_public)
+    folder = tmp_path_factory.mktemp(f"site-{variant}") / "site"
+    build_site(public=(variant == "public"), project=project, site_dir=str(folder))
+    return Site(variant, folder, graph, internal)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def _servers():
+    """Every HTTP server started by the session, shut down at its end."""
+    servers = []
+    yield servers
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def _serve(site: Site, servers: list) -> Site:
+    handler = functools.partial(_QuietHandler, directory=str(site.folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    servers.append(server)
+    site.url = f"http://127.0.0.1:{server.server_address[1]}"
+    return site
+
+
+@pytest.fixture(scope="session")
+def intranet(tmp_path_factory, _servers) -> Site:
+    """The bundled content's intranet site, built once and served over HTTP."""
+    return _serve(_build("intranet", tmp_path_factory), _servers)
+
+
+@pytest.fixture(scope="session")
+def public(tmp_path_factory, _servers) -> Site:
+    """The bundled content's public site, built once and served over HTTP."""
+    return _serve(_build("public", tmp_path_factory), _servers)
+
+
+# --- the browser --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, launched once for the session (never a downloaded browser)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("Playwright n'est pas installé (pip install -e '.[test]')")
+    if not CHROMIUM.exists():
+        unavailable(f"Chromium de Debian absent ({CHROMIUM}) : apt-get install chromium")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh French page (own context: no cookies, storage or permissions shared).
+
+    Uncaught JavaScript errors are collected in ``page.errors``; the test fails on any.
+    """
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.errors = []
+    tab.on("pageerror", lambda error: tab.errors.append(str(error)))
+    yield tab
+    errors = list(tab.errors)
+    context.close()
+    assert not errors, f"erreurs JavaScript : {errors}"
+
+
+@pytest.fixture
+def shot(request):
+    """shot(page, "step") saves test-artifacts/screenshots/<test>--<step>.png (full page)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    test = re.sub(r"[^a-z0-9_-]+", "-", request.node.name.lower()).strip("-")
+
+    def take(tab, step: str) -> Path:
+        path = SCREENSHOTS / f"{test}--{step}.png"
+        # From the top: Material's sticky header would otherwise be drawn mid-page.
+        tab.evaluate("() => window.scrollTo(0, 0)")
+        tab.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core's script, installed by `npm ci` (package-lock.json pins its version)."""
+    if not AXE.is_file():
+        unavailable("axe-core absent (node_modules/axe-core) : lancez « npm ci » à la racine")
+    return AXE.read_text(encoding="utf-8")
