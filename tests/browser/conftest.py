@@ -11,6 +11,7 @@ import functools
 import http.server
 import os
 import re
+import shutil
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,6 +164,15 @@ def shot(request):
         return path
 
     return take
+
+
+@pytest.fixture(scope="session")
+def pdftotext() -> str:
+    """poppler's pdftotext, to read back what Chromium printed."""
+    path = shutil.which("pdftotext")
+    if path is None:
+        unavailable("pdftotext introuvable : installez poppler-utils")
+    return path
 
 
 @pytest.fixture(scope="session")

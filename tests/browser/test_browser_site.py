@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import subprocess
 from html.parser import HTMLParser
 from urllib.parse import urldefrag, urljoin, urlsplit
 
@@ -247,3 +248,53 @@ def test_public_site_crawl_reaches_no_internal_page(public, page, shot):
     assert not missing, "fiches publiques jamais atteintes : " + ", ".join(missing)
     for path, ident in sorted(internal.items()):
         assert page.request.get(public.url + path).status == 404, (path, ident)
+
+
+def test_every_clause_prints_as_a_one_page_sheet(intranet, page, shot):
+    """Printed from Chromium, a clause fits one A4 page: card, text and verification kept,
+    the site's chrome, the copy button and the backlinks left out.
+
+    Every clause is checked in print media; the three longest are printed to PDF (a PDF per
+    clause would make the suite slow, and if the longest fit, the shorter ones do).
+    """
+    page.set_viewport_size({"width": 680, "height": 1000})  # A4 less the margins, at 96 dpi
+    page.emulate_media(media="print")
+    heights = []
+    for clause in sorted(intranet.graph.of("clause"), key=lambda c: c.id):
+        page.goto(intranet.address(uri_of(clause)))
+        anchor = clause.id.lower()
+        assert page.locator(f"#texte-{anchor}").is_visible(), clause.id
+        assert page.locator(".achats-fiche table").is_visible(), clause.id
+        assert page.locator("h2#comment-verifier").is_visible(), clause.id
+        for hidden in (".md-header", ".md-sidebar--primary", ".achats-copier", "h2#cite-dans"):
+            if page.locator(hidden).count():
+                assert not page.locator(hidden).first.is_visible(), (clause.id, hidden)
+        heights.append((page.evaluate("() => document.body.scrollHeight"), clause))
+    for _height, clause in sorted(heights, key=lambda h: -h[0])[:3]:
+        page.goto(intranet.address(uri_of(clause)))
+        pdf = page.pdf(prefer_css_page_size=True)
+        pages = len(re.findall(rb"/Type\s*/Page\b", pdf))
+        assert pages == 1, f"{clause.id} s'imprime sur {pages} pages"
+    shot(page, "clause-la-plus-longue-media-print")
+
+
+def test_printed_path_starts_each_chapter_on_a_new_page(intranet, page, pdftotext, tmp_path):
+    """Printing the printable page from Chromium: the contents first, then each chapter from
+    the top of a page, every page numbered « k / n »."""
+    steps = intranet.path()
+    page.goto(intranet.address("parcours/imprimer.md"))
+    target = tmp_path / "imprimer.pdf"
+    page.pdf(path=str(target), prefer_css_page_size=True)
+    text = subprocess.run([pdftotext, "-layout", str(target), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    pages = [p for p in text.split("\f") if p.strip()]
+    first_lines = [folded(p.strip().splitlines()[0]) for p in pages]
+    assert first_lines[0].startswith("Parcours nouveaux arrivants")
+    for k, step in enumerate(steps, 1):
+        prefix = f"{k}. "
+        assert any(line.startswith(prefix) and folded(step.title).startswith(
+            line[len(prefix):][:30]) for line in first_lines), (
+            f"le chapitre {k} ne commence pas une page")
+    n = len(pages)
+    for k, content in enumerate(pages, 1):
+        assert re.search(rf"\b{k} / {n}\s*$", content.rstrip()), f"page {k} sans « {k} / {n} »"
