@@ -64,9 +64,9 @@ def project(tmp_path_factory) -> Path:
     (root / "content/data/parcours.yml").write_text(
         "titre: Parcours de test\nintroduction: Trois chapitres, dont un interne.\n"
         "etapes: [GU-001, GU-003, GU-002]\n", encoding="utf-8")
-    # The contributors' guide quotes example values (« Clause d'insertion », « @acheteur »)
-    # that happen to be internal values of the fixture corpus: the public leak audit would
-    # rightly refuse the public site. A plain page keeps this test about the PDF.
+    # The contributors' guide quotes example values (« Clause d'insertion sociale ») that
+    # contain internal values of the fixture corpus (CL-002's title): the public leak audit
+    # would rightly refuse the public site. A plain page keeps this test about the PDF.
     (root / "content/pages/contribuer/format-des-fiches.md").write_text(
         "# Format des fiches\n\nVoir le guide du contributeur.\n", encoding="utf-8")
     return root
