@@ -1,5 +1,9 @@
 """Browser tests: the bundled content built once per variant, served over HTTP on
-127.0.0.1, and driven in Debian's Chromium through Playwright (one browser per session).
+127.0.0.1, and driven in Debian's Chromium through Playwright, launched once.
+
+The fixtures are scoped to this package (tests/browser), which the suite runs as one block:
+one build per variant and one browser for all of it, closed before the other modules run
+(Playwright's sync API allows a single running instance per thread).
 
 Outside CI, the tests skip with the reason when Chromium, Playwright or axe-core is missing;
 with CI=true they fail instead: a CI run that skipped them would prove nothing.
@@ -85,9 +89,9 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def _servers():
-    """Every HTTP server started by the session, shut down at its end."""
+    """Every HTTP server started for the browser tests, shut down after them."""
     servers = []
     yield servers
     for server in servers:
@@ -104,13 +108,13 @@ def _serve(site: Site, servers: list) -> Site:
     return site
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def intranet(tmp_path_factory, _servers) -> Site:
     """The bundled content's intranet site, built once and served over HTTP."""
     return _serve(_build("intranet", tmp_path_factory), _servers)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def public(tmp_path_factory, _servers) -> Site:
     """The bundled content's public site, built once and served over HTTP."""
     return _serve(_build("public", tmp_path_factory), _servers)
@@ -119,9 +123,9 @@ def public(tmp_path_factory, _servers) -> Site:
 # --- the browser --------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
-    """Debian's Chromium, launched once for the session (never a downloaded browser)."""
+    """Debian's Chromium, launched once for the browser tests (never a downloaded browser)."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -166,7 +170,7 @@ def shot(request):
     return take
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def pdftotext() -> str:
     """poppler's pdftotext, to read back what Chromium printed."""
     path = shutil.which("pdftotext")
@@ -175,7 +179,7 @@ def pdftotext() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def axe_source() -> str:
     """axe-core's script, installed by `npm ci` (package-lock.json pins its version)."""
     if not AXE.is_file():
