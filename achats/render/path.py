@@ -97,8 +97,8 @@ def path_section(ctx: RenderContext, entry, uri: str) -> str:
              f'<span class="achats-parcours-position">{i + 1} / {n}</span></p>']
     if i > 0:
         before = steps[i - 1]
-        parts.append(f'<a class="achats-precedent" rel="prev" '
-                     f'href="{href(uri, uri_of(before))}">← Précédent : {esc(before.title)}</a>')
+        parts.append(f'<a class="achats-precedent" rel="prev" href="{href(uri, uri_of(before))}">'
+                     f"← Précédent : {esc(before.title)}</a>")
     if i + 1 < n:
         after = steps[i + 1]
         parts.append(f'<a class="achats-suivant" rel="next" '

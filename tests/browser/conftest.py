@@ -109,13 +109,15 @@ def _serve(site: Site, servers: list) -> Site:
 
 
 @pytest.fixture(scope="package")
-def intranet(tmp_path_factory, _servers) -> Site:
-    """The bundled content's intranet site, built once and served over HTTP."""
+def intranet(browser, tmp_path_factory, _servers) -> Site:
+    """The bundled content's intranet site, built once and served over HTTP.
+
+    Asks for the browser first, so that nothing is built when the tests cannot run."""
     return _serve(_build("intranet", tmp_path_factory), _servers)
 
 
 @pytest.fixture(scope="package")
-def public(tmp_path_factory, _servers) -> Site:
+def public(browser, tmp_path_factory, _servers) -> Site:
     """The bundled content's public site, built once and served over HTTP."""
     return _serve(_build("public", tmp_path_factory), _servers)
 

@@ -55,7 +55,7 @@ def describe(violations: list[dict]) -> str:
 
 
 @pytest.mark.parametrize("name", list(PAGES))
-def test_no_serious_or_critical_violation(name, intranet, page, axe_source, shot):
+def test_no_serious_or_critical_violation(name, axe_source, intranet, page, shot):
     """axe-core finds nothing serious or critical on the page."""
     uri = PAGES[name](intranet)
     response = page.goto(f"{intranet.url}/{page_url(uri)}")

@@ -145,7 +145,7 @@ def _has_diff(site, entry) -> bool:
 
 
 def test_follow_the_path_from_first_to_last_page(intranet, page, shot):
-    """« Commencer », then « Suivant » on each chapter: k / n everywhere, in the data's order."""
+    """« Commencer », then « Suivant » on each chapter: « k / n » everywhere, data's order."""
     steps = intranet.path()
     n = len(steps)
     assert n >= 2, "le parcours du contenu fourni devrait compter plusieurs chapitres"
