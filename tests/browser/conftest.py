@@ -158,15 +158,17 @@ def page(browser):
 
 @pytest.fixture
 def shot(request):
-    """shot(page, "step") saves test-artifacts/screenshots/<test>--<step>.png (full page)."""
+    """shot(page, "step") saves test-artifacts/screenshots/<test>--<step>.png: the whole
+    page, or with ``full_page=False`` what the window shows."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     test = re.sub(r"[^a-z0-9_-]+", "-", request.node.name.lower()).strip("-")
 
-    def take(tab, step: str) -> Path:
+    def take(tab, step: str, full_page: bool = True) -> Path:
         path = SCREENSHOTS / f"{test}--{step}.png"
-        # From the top: Material's sticky header would otherwise be drawn mid-page.
-        tab.evaluate("() => window.scrollTo(0, 0)")
-        tab.screenshot(path=str(path), full_page=True)
+        if full_page:
+            # From the top: Material's sticky header would otherwise be drawn mid-page.
+            tab.evaluate("() => window.scrollTo(0, 0)")
+        tab.screenshot(path=str(path), full_page=full_page, animations="disabled")
         return path
 
     return take

@@ -160,7 +160,8 @@ def test_follow_the_path_from_first_to_last_page(intranet, page, shot):
         assert heading(page) == folded(step.title)
         nav = page.get_by_role("navigation", name="Parcours nouveaux arrivants")
         assert nav.locator(".achats-parcours-position").inner_text() == f"{k} / {n}"
-        shot(page, f"etape-{k:02d}")
+        nav.scroll_into_view_if_needed()
+        shot(page, f"etape-{k:02d}", full_page=False)  # the window, with the path's box
         following = nav.locator("a[rel=next]")
         if k < n:
             assert following.inner_text().startswith("Suivant : ")
