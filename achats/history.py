@@ -22,8 +22,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field as dc_field
 from pathlib import Path
 
-from .load import Entry, split_front_matter
-from .problems import AchatsError, ProblemList
+import yaml
+
+from .load import Entry
+from .problems import AchatsError
 from .schema import BY_PREFIX, COLLECTIONS
 
 UNKNOWN_DATE = "date inconnue (historique incomplet)"
@@ -380,20 +382,53 @@ def blob_text(data: bytes | None) -> str | None:
 _TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
 
 
+_WORD_LIMIT = 250_000  # tokens × tokens compared word by word in one block, at most
+
+
 def word_diff(old: str, new: str) -> list[tuple[str, str]]:
-    """Word-level differences: a list of (op, text) with op "=", "-" (removed) or "+"."""
-    a, b = _TOKEN.findall(old or ""), _TOKEN.findall(new or "")
+    """Word-level differences: a list of (op, text) with op "=", "-" (removed) or "+".
+
+    Lines are compared first, then words inside the lines that changed: the cost stays
+    near-linear in the text's length (difflib on words alone is quadratic on long texts).
+    """
+    a_lines = (old or "").splitlines(keepends=True)
+    b_lines = (new or "").splitlines(keepends=True)
     ops: list[tuple[str, str]] = []
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    matcher = difflib.SequenceMatcher(None, a_lines, b_lines, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        before, after = "".join(a_lines[i1:i2]), "".join(b_lines[j1:j2])
         if tag == "equal":
-            _push(ops, "=", "".join(a[i1:i2]))
+            _push(ops, "=", before)
+        elif tag == "replace":
+            _words(before, after, ops)
         else:
-            if i2 > i1:
-                _push(ops, "-", "".join(a[i1:i2]))
-            if j2 > j1:
-                _push(ops, "+", "".join(b[j1:j2]))
+            _push(ops, "-", before)
+            _push(ops, "+", after)
     return _coalesce(ops)
+
+
+def _words(old: str, new: str, ops: list) -> None:
+    a, b = _TOKEN.findall(old), _TOKEN.findall(new)
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < min(len(a), len(b)) - start and a[-1 - end] == b[-1 - end]:
+        end += 1
+    _push(ops, "=", "".join(a[:start]))
+    middle_a, middle_b = a[start:len(a) - end], b[start:len(b) - end]
+    if len(middle_a) * len(middle_b) > _WORD_LIMIT:
+        _push(ops, "-", "".join(middle_a))  # a long rewrite: shown whole, not word by word
+        _push(ops, "+", "".join(middle_b))
+    else:
+        matcher = difflib.SequenceMatcher(None, middle_a, middle_b, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "equal":
+                _push(ops, "=", "".join(middle_a[i1:i2]))
+            else:
+                _push(ops, "-", "".join(middle_a[i1:i2]))
+                _push(ops, "+", "".join(middle_b[j1:j2]))
+    _push(ops, "=", "".join(a[len(a) - end:]))
 
 
 def _coalesce(ops: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -514,8 +549,7 @@ def document_diff(old_text: str | None, new_text: str | None, meta_filter=None,
     ``meta_filter`` (dict -> dict) and ``text_filter`` (str -> str) take out what a reader
     may not see (the public variant: internal fields, links to internal entries).
     """
-    old_doc = split_front_matter(old_text or "", "", ProblemList(), required=False)
-    new_doc = split_front_matter(new_text or "", "", ProblemList(), required=False)
+    old_doc, new_doc = _split_version(old_text), _split_version(new_text)
     show = text_filter or (lambda text: text)
     if old_doc.meta is None or new_doc.meta is None:
         if meta_filter is not None:  # a filtered reader sees no unreadable front matter
@@ -530,8 +564,35 @@ def document_diff(old_text: str | None, new_text: str | None, meta_filter=None,
 
 def front_matter(text: str | None) -> dict:
     """The front matter of a historical version ({} when unreadable)."""
-    doc = split_front_matter(text or "", "", ProblemList(), required=False)
-    return doc.meta or {}
+    return _split_version(text).meta or {}
+
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass
+class _Version:
+    meta: dict | None  # None when unreadable
+    body: str
+
+
+def _split_version(text: str | None) -> _Version:
+    """Front matter and body of an old version: plain YAML, no line numbers (faster than
+    the loader's strict parse, which only current files need)."""
+    text = text or ""
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        return _Version({}, text)
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
+    if end is None:
+        return _Version(None, text)
+    try:
+        meta = yaml.load("\n".join(lines[1:end]), Loader=_Loader)
+    except yaml.YAMLError:
+        return _Version(None, text)
+    if meta is None:
+        meta = {}
+    return _Version(meta if isinstance(meta, dict) else None, "\n".join(lines[end + 1:]))
 
 
 CONTEXT_WORDS = 30  # unchanged words kept around a change before « […] »

@@ -457,7 +457,7 @@ def test_diff_command_shows_the_last_change_word_by_word(cwd_repo, run_cli):
     code, out, _err = run_cli("diff", "CL-002")
     assert code == 0
     assert "champ « texte » modifié :" in out
-    assert "réserve [-5-]{+7+} % des heures {+travaillées +}à l'insertion" in out
+    assert "réserve [-5-]{+7+} % des heures{+ travaillées+} à l'insertion" in out
 
 
 def test_diff_command_between_two_revisions(cwd_repo, run_cli):
@@ -537,3 +537,12 @@ def test_revert_to_the_current_version_does_nothing(cwd_repo, run_cli):
     before = short_ids(cwd_repo)
     code, _out, err = run_cli("revert", "CL-002", "--to", "HEAD")
     assert code == 1 and "déjà identique" in err and short_ids(cwd_repo) == before
+
+
+def test_word_diff_of_a_long_text_stays_fast():
+    """A 20,000-word text with one word changed: a difference found without quadratic cost."""
+    paragraph = " ".join(f"mot{i % 50} de la phrase" for i in range(500))
+    old = "\n\n".join(paragraph for _ in range(10))
+    new = old.replace("mot7 de la phrase", "mot7 de la PHRASE", 1)
+    assert [op for op in word_diff(old, new) if op[0] != "="] == [("-", "phrase"),
+                                                                  ("+", "PHRASE")]
