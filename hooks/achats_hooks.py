@@ -7,6 +7,10 @@ state: each event delegates to achats.site, which keeps its state on the build's
 from achats import site
 
 
+def on_startup(command, dirty):
+    site.on_startup(command, dirty)
+
+
 def on_config(config):
     return site.on_config(config)
 

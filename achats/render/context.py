@@ -47,6 +47,7 @@ class RenderContext:
     variant: str = "intranet"  # or "public"
     history: object = None  # achats.history.History when git history is available
     site_url: str = ""
+    pdf: bool = True  # the path's PDF is written after this build (not under `serve`)
     extra_sections: list = dc_field(default_factory=list)
 
     @property

@@ -72,9 +72,10 @@ def path_index(ctx: RenderContext) -> str:
                ".md-button--primary }\n")
     # Raw HTML for the PDF: it is written after the build, so MkDocs cannot check a Markdown
     # link to it (and would refuse the build in strict mode). Hidden when printing.
+    pdf_link = (f' <a class="md-button" href="{PDF_NAME}" type="application/pdf">'
+                "Télécharger le PDF</a>") if ctx.pdf else ""
     out.append(f'<p class="achats-pdf"><a class="md-button" href="{href(uri, PRINT_URI)}">'
-               f'Version imprimable</a> <a class="md-button" href="{PDF_NAME}" '
-               'type="application/pdf">Télécharger le PDF</a></p>\n')
+               f"Version imprimable</a>{pdf_link}</p>\n")
     out.append("## Les chapitres\n")
     out.append("\n".join(f"{i}. {ctx.link(uri, e)}" for i, e in enumerate(steps, 1)) + "\n")
     return "\n".join(out)
@@ -186,9 +187,9 @@ def path_print(ctx: RenderContext) -> str:
     if not steps:
         out.append("_Le parcours est vide (content/data/parcours.yml)._\n")
         return "\n".join(out)
-    out.append(f'<p class="achats-imprimer-aide">Imprimez cette page (Ctrl+P) ou '
-               f'<a href="../{PDF_NAME}" type="application/pdf">téléchargez le PDF</a> '
-               f"(couverture, sommaire paginé).</p>\n")
+    pdf_link = (f' ou <a href="../{PDF_NAME}" type="application/pdf">téléchargez le PDF</a> '
+                "(couverture, sommaire paginé)") if ctx.pdf else ""
+    out.append(f'<p class="achats-imprimer-aide">Imprimez cette page (Ctrl+P){pdf_link}.</p>\n')
     out.append('<nav class="achats-sommaire" aria-labelledby="sommaire" markdown>\n\n'
                "## Sommaire { #sommaire }\n")
     out.append("\n".join(f"{i}. [{esc(e.title)}](#{chapter_anchor(e)})"

@@ -4,7 +4,7 @@ The hooks in ``hooks/`` call these functions; each says when MkDocs calls it.
 """
 
 from .build import (on_config, on_files, on_page_markdown, on_post_build, on_serve,
-                    state_of)
+                    on_startup, state_of)
 
 __all__ = ["on_config", "on_files", "on_page_markdown", "on_post_build", "on_serve",
-           "state_of"]
+           "on_startup", "state_of"]

@@ -9,10 +9,13 @@ from pathlib import Path
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
+from ..audit import audit_public_site
 from ..graph import Graph, build_graph, restrict
+from ..history import read_history
 from ..pdf import write_path_pdf
 from ..project import DATA_DIR, Project
 from ..render import RenderContext, render_site
+from ..render.history import DEFAULT_DIFFS, history_html_pages, history_section
 from ..schema import COLLECTIONS
 from ..search import index_site
 from ..validate import CheckResult, check_project
@@ -34,6 +37,18 @@ class BuildState:
     pages: dict = dc_field(default_factory=dict)
     abbreviations: str = ""
     public_leaks_checked: bool = False
+
+
+class _Process:
+    """The command this MkDocs process runs, told once by on_startup. Material keeps the same
+    flag (`is_serve`) on its plugin instance; it is not build state and never changes."""
+
+    command: str | None = None
+
+
+def on_startup(command: str, dirty: bool) -> None:
+    """Runs once per process, before the first build: remembers whether we are serving."""
+    _Process.command = command
 
 
 def state_of(config) -> BuildState:
@@ -61,35 +76,20 @@ def on_config(config):
     graph = build_graph(result.entries, result.vocab)
     if variant == "public":
         graph = restrict(graph, lambda e: e.is_public)
-    history = _read_history(project, graph, variant)
-    ctx = RenderContext(graph, variant, history, site_url=config.site_url or "")
-    _add_history_sections(ctx)
+    history = read_history(project.root, public=(variant == "public"))
+    if history.warning:
+        # Info, not warning: a shallow CI clone must still build under --strict.
+        log.info("achats : ATTENTION : %s", history.warning)
+    # Under `serve` every save rebuilds: the PDF (seconds) waits for `achats build`.
+    pdf = bool((config.extra or {}).get("pdf", True)) and _Process.command != "serve"
+    ctx = RenderContext(graph, variant, history, site_url=config.site_url or "", pdf=pdf)
+    ctx.extra_sections.append(history_section)
     state = BuildState(project, variant, result, graph, history, ctx)
     state.pages = render_site(ctx)
     state.abbreviations = "\n\n" + "\n".join(
         f"*[{abbr}]: {definition}" for abbr, definition in result.vocab.glossary.items())
     setattr(config, STATE_ATTRIBUTE, state)
     return config
-
-
-def _read_history(project: Project, graph: Graph, variant: str):
-    try:
-        from ..history import read_history
-    except ImportError:  # history is optional for the site: dates then come from front matter
-        return None
-    history = read_history(project.root, public=(variant == "public"))
-    if history.warning:
-        # Info, not warning: a shallow CI clone must still build under --strict.
-        log.info("achats : ATTENTION : %s", history.warning)
-    return history
-
-
-def _add_history_sections(ctx: RenderContext) -> None:
-    try:
-        from ..render.history import history_section
-    except ImportError:
-        return
-    ctx.extra_sections.append(history_section)
 
 
 def on_files(files: Files, config) -> Files:
@@ -126,7 +126,6 @@ def on_serve(server, config, builder):
 
 def _write_history_pages(config, state: BuildState) -> None:
     """Writes the standalone history pages of this variant into the built site."""
-    from ..render.history import DEFAULT_DIFFS, history_html_pages
     diffs = (config.extra or {}).get("historique_diffs", DEFAULT_DIFFS)
     if not isinstance(diffs, int) or isinstance(diffs, bool) or diffs < 0:
         raise PluginError(f"mkdocs.yml : extra.historique_diffs doit être un nombre entier "
@@ -144,19 +143,19 @@ def _write_history_pages(config, state: BuildState) -> None:
 
 
 def on_post_build(config) -> None:
-    """After the build: the history pages, the path's PDF (unless extra.pdf is false), the
-    search index (unless extra.recherche is false), then the public variant's leak audit
-    (when available), which sees them all."""
+    """After the build: the path's PDF (unless extra.pdf is false or we are serving), the
+    history pages, the search index (unless extra.recherche is false), then the public
+    variant's leak audit, which sees them all."""
     state = state_of(config)
-    if (config.extra or {}).get("pdf", True):
-        write_path_pdf(Path(config.site_dir), state.graph, site_url=config.site_url or "",
+    site = Path(config.site_dir)
+    if state.ctx.pdf:
+        write_path_pdf(site, state.graph, site_url=config.site_url or "",
                        site_name=config.site_name, variant=state.variant)
+    elif _Process.command == "serve" and (config.extra or {}).get("pdf", True):
+        log.info("achats : aperçu : le PDF du parcours n'est pas régénéré pendant « serve » "
+                 "(achats build le produit).")
     _write_history_pages(config, state)
     if (config.extra or {}).get("recherche", True):
-        index_site(Path(config.site_dir), state.variant)
+        index_site(site, state.variant)
     if state.variant == "public":
-        try:
-            from ..audit import audit_public_site
-        except ImportError:
-            return
-        audit_public_site(Path(config.site_dir), state)
+        audit_public_site(site, state)
