@@ -229,8 +229,9 @@ def test_without_pdf_the_path_offers_no_pdf_link(tmp_path):
     """With extra.pdf false, no PDF is written and no page links to one."""
     project = make_project(tmp_path / "projet")
     config = project / "mkdocs.yml"
-    config.write_text(config.read_text(encoding="utf-8").replace(
-        "  variante: intranet", "  variante: intranet\n  pdf: false"), encoding="utf-8")
+    text = config.read_text(encoding="utf-8")
+    assert "\n  pdf: true\n" in text
+    config.write_text(text.replace("\n  pdf: true\n", "\n  pdf: false\n"), encoding="utf-8")
     site = build_site(project=Project(project), site_dir=str(project / "site"))
     assert not list(site.rglob("*.pdf"))
     assert "Télécharger le PDF" not in read(site, "parcours/index.html")
