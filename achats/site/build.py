@@ -86,8 +86,9 @@ def on_config(config):
     ctx.extra_sections.append(history_section)
     state = BuildState(project, variant, result, graph, history, ctx)
     state.pages = render_site(ctx)
-    state.abbreviations = "\n\n" + "\n".join(
-        f"*[{abbr}]: {definition}" for abbr, definition in result.vocab.glossary.items())
+    # The glossary as the abbr extension's own option (same <abbr> output): appending the
+    # definitions to every page's Markdown doubled each page's conversion time.
+    config.mdx_configs.setdefault("abbr", {})["glossary"] = dict(result.vocab.glossary)
     setattr(config, STATE_ATTRIBUTE, state)
     return config
 
@@ -106,12 +107,12 @@ def on_files(files: Files, config) -> Files:
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:
-    """Resolves [[ID]] links in hand-written pages (generated ones already are) and appends
-    the glossary's abbreviations so every page gets the tooltips."""
+    """Resolves [[ID]] links in hand-written pages (generated ones already are); the
+    glossary's abbreviations come from the abbr extension's option set in on_config."""
     state = state_of(config)
     if page.file.generated_by is None:
         markdown = state.ctx.resolve_body(markdown, page.file.src_uri)
-    return markdown + state.abbreviations
+    return markdown
 
 
 def on_serve(server, config, builder):
