@@ -170,7 +170,7 @@ def _page(ctx: RenderContext, entry: Entry, commits: list[list[Version]], css_hr
 {links}
 <style>{_STYLE}</style>
 </head>
-<body dir="ltr" data-md-color-scheme="default" data-md-color-primary="green" data-md-color-accent="teal">
+<body dir="ltr" data-md-color-scheme="default">
 <a class="md-skip" href="#contenu">Aller au contenu</a>
 <header class="achats-histoire">
 <nav aria-label="Fil d'Ariane"><a href="{root}">Accueil — {SITE_NAME}</a> › <a href="{_e(entry_href)}">{_e(entry.title)}</a> › Historique</nav>
