@@ -166,10 +166,13 @@ def review_changes(project: Project, base_ref: str, head_ref: str | None = None
         head = entries_from_files(project, files_at(project, head_commit))
     else:
         head = check_project(project).entries
+    unreadable = {e.rel for e in head if not e.parsed}  # `achats check` says why
     head = [e for e in head if e.parsed]
     renames = _renames(project, base_commit, head_commit)
-    label = f"{base_ref} ({base_commit[:7]})"
+    label = f"{base_ref} ({base_commit[:7]})" if not base_commit.startswith(base_ref) \
+        else base_commit[:7]
     problems = ProblemList()
+    base = [e for e in base if renames.get(e.rel, e.rel) not in unreadable]
     _check_changes(base, head, renames, label, problems)
     ids = {e.id for e in base + head if e.id}
     return ReviewResult(problems, label, len(ids))

@@ -231,3 +231,18 @@ def test_cli_outside_git_exits_2(tmp_path, monkeypatch, run_cli):
     monkeypatch.chdir(root)
     code, _out, err = run_cli("review-check", "--base", "main")
     assert code == 2 and "dépôt git" in err
+
+
+def test_published_tender_cannot_be_deleted(repo):
+    """A published tender stays in the tenders' memory: deleting its folder is an error."""
+    rebase_at(repo, TENDER, "publie")
+    for path in sorted((repo / "content/marches/achat-test").iterdir()):
+        path.unlink()
+    found = errors(repo)
+    assert any("un marché publié reste dans la mémoire des marchés" in f for f in found)
+
+
+def test_unreadable_file_is_left_to_check(repo):
+    """A YAML error in a cited entry is `achats check`'s business, not a « deletion »."""
+    edit(repo, CLAUSE, "titre: Clause d'insertion", "titre: [non fermé")
+    assert errors(repo) == []
