@@ -143,21 +143,33 @@ def split_front_matter(text: str, rel: str, problems: ProblemList,
     return SplitDocument(value, body, body_line, field_lines)
 
 
+def parse_document(path: Path, rel: str, required: bool = True):
+    """Read and split one file: (SplitDocument or None if unreadable, its problems)."""
+    problems = ProblemList()
+    text = read_text(path, rel, problems)
+    if text is None:
+        return None, problems
+    return split_front_matter(text, rel, problems, required=required), problems
+
+
 def load_file(collection: Collection, path: Path, project: Project,
               problems: ProblemList) -> Entry:
     rel = project.rel(path)
-    text = read_text(path, rel, problems)
-    if text is None:
+    doc, found = parse_document(path, rel)
+    problems.extend(found)
+    return _entry(collection, path, rel, doc)
+
+
+def _entry(collection: Collection, path: Path, rel: str, doc: SplitDocument | None) -> Entry:
+    if doc is None:
         return Entry(collection, path, rel, {}, "", 1, {}, parsed=False)
-    doc = split_front_matter(text, rel, problems)
     return Entry(collection, path, rel, doc.meta or {}, doc.body, doc.body_line, doc.lines,
                  parsed=doc.meta is not None)
 
 
-def load_piece(kind: str, path: Path, project: Project, problems: ProblemList) -> Piece:
-    rel = project.rel(path)
-    text = read_text(path, rel, problems) or ""
-    doc = split_front_matter(text, rel, problems, required=False)
+def _piece(kind: str, path: Path, rel: str, doc: SplitDocument | None) -> Piece:
+    if doc is None:
+        return Piece(kind, path, rel, {}, "", 1, {})
     return Piece(kind, path, rel, doc.meta or {}, doc.body, doc.body_line, doc.lines)
 
 
@@ -166,42 +178,66 @@ def _markdown_files(folder: Path) -> list[Path]:
                   if p.name not in SKIPPED_NAMES and not p.name.startswith(("_", ".")))
 
 
-def load_collection(collection: Collection, project: Project,
-                    problems: ProblemList) -> list[Entry]:
-    folder = project.root / collection.folder
-    if not folder.is_dir():
-        return []
-    if not collection.in_folders:
-        return [load_file(collection, p, project, problems) for p in _markdown_files(folder)]
-    entries = []
-    for stray in _markdown_files(folder):
-        problems.add(project.rel(stray), 1, "fichier",
-                     f"un marché est un dossier : déplacez ce fichier dans "
-                     f"{collection.folder}/<nom-du-marché>/index.md.")
-    for sub in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        index = sub / "index.md"
-        if not index.is_file():
-            problems.add(project.rel(sub), 1, "fichier",
-                         "dossier de marché sans fiche index.md.")
+@dataclass
+class _Job:
+    """One file to parse: an entry, or a piece of the entry at ``parent`` in the job list."""
+
+    collection: Collection
+    path: Path
+    rel: str
+    piece: str | None = None
+    parent: int | None = None
+
+
+def _plan(project: Project, problems: ProblemList) -> list[_Job]:
+    """Every file to parse, in a stable order; layout problems reported on the way."""
+    jobs: list[_Job] = []
+    for collection in COLLECTIONS.values():
+        folder = project.root / collection.folder
+        if not folder.is_dir():
             continue
-        entry = load_file(collection, index, project, problems)
-        for piece_path in _markdown_files(sub):
-            if piece_path.name == "index.md":
+        if not collection.in_folders:
+            jobs += [_Job(collection, p, project.rel(p)) for p in _markdown_files(folder)]
+            continue
+        for stray in _markdown_files(folder):
+            problems.add(project.rel(stray), 1, "fichier",
+                         f"un marché est un dossier : déplacez ce fichier dans "
+                         f"{collection.folder}/<nom-du-marché>/index.md.")
+        for sub in sorted(p for p in folder.iterdir()
+                          if p.is_dir() and not p.name.startswith(".")):
+            index = sub / "index.md"
+            if not index.is_file():
+                problems.add(project.rel(sub), 1, "fichier",
+                             "dossier de marché sans fiche index.md.")
                 continue
-            kind = PIECES.get(piece_path.name)
-            if kind is None:
-                problems.add(project.rel(piece_path), 1, "fichier",
-                             f"pièce inconnue « {piece_path.name} » : les pièces d'un marché "
-                             f"s'appellent {', '.join(PIECES)}.")
-                continue
-            entry.pieces.append(load_piece(kind, piece_path, project, problems))
-        entries.append(entry)
-    return entries
+            parent = len(jobs)
+            jobs.append(_Job(collection, index, project.rel(index)))
+            for piece_path in _markdown_files(sub):
+                if piece_path.name == "index.md":
+                    continue
+                kind = PIECES.get(piece_path.name)
+                if kind is None:
+                    problems.add(project.rel(piece_path), 1, "fichier",
+                                 f"pièce inconnue « {piece_path.name} » : les pièces d'un "
+                                 f"marché s'appellent {', '.join(PIECES)}.")
+                    continue
+                jobs.append(_Job(collection, piece_path, project.rel(piece_path), kind, parent))
+    return jobs
 
 
 def load_entries(project: Project, problems: ProblemList) -> list[Entry]:
-    """All entries of all collections, in a stable order."""
+    """All entries of all collections, in a stable order (pieces attached to their tender)."""
+    jobs = _plan(project, problems)
     entries: list[Entry] = []
-    for collection in COLLECTIONS.values():
-        entries.extend(load_collection(collection, project, problems))
+    by_job: dict[int, Entry] = {}
+    for index, job in enumerate(jobs):
+        # Tried: spreading this over two processes. Pickling the parsed documents back cost
+        # more than the parsing saved, so it stays in one process.
+        doc, found = parse_document(job.path, job.rel, required=job.piece is None)
+        problems.extend(found)
+        if job.piece is None:
+            by_job[index] = _entry(job.collection, job.path, job.rel, doc)
+            entries.append(by_job[index])
+        else:
+            by_job[job.parent].pieces.append(_piece(job.piece, job.path, job.rel, doc))
     return entries

@@ -37,8 +37,13 @@ class Project:
 
     def rel(self, path: Path) -> str:
         """Path relative to the root with POSIX separators (what messages show)."""
+        path = Path(path)
+        try:  # files found by walking the root are already below it: no resolve() needed
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            pass
         try:
-            return Path(path).resolve().relative_to(self.root).as_posix()
+            return path.resolve().relative_to(self.root).as_posix()
         except ValueError:
             return str(path)
 

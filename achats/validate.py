@@ -67,46 +67,66 @@ def validate_pages(project: Project, ids: set, problems: ProblemList) -> None:
                              "fiche ne porte cet identifiant.")
 
 
+# One pass over the whole text finds whether a body needs a closer look at all: most
+# bodies have no code fence, no inline code around a link, no HTML.
+_UNSAFE_ANY = re.compile("|".join(p.pattern for p, _ in UNSAFE), re.IGNORECASE)
+
+
+def _code_spans(body: str) -> list[tuple[int, int]]:
+    """Character ranges of fenced code blocks and inline code spans."""
+    spans, start, offset = [], None, 0
+    if "```" in body or "~~~" in body:
+        for line in body.split("\n"):
+            if FENCE.match(line):
+                if start is None:
+                    start = offset
+                else:
+                    spans.append((start, offset + len(line)))
+                    start = None
+            offset += len(line) + 1
+        if start is not None:
+            spans.append((start, len(body)))
+    if "`" in body:
+        spans += [m.span() for m in re.finditer(r"`[^`\n]*`", body)]
+    return spans
+
+
+def _outside_code(body: str, pattern: re.Pattern, first_line: int):
+    """(file line, match) for each match of ``pattern`` outside code."""
+    spans = None
+    for match in pattern.finditer(body):
+        if spans is None:
+            spans = _code_spans(body)
+        position = match.start()
+        if any(a <= position < b for a, b in spans):
+            continue
+        yield first_line + body.count("\n", 0, position), match
+
+
 def iter_body_links(body: str, first_line: int):
     """(line, target id, label or None) for every [[ID]] outside code blocks."""
-    in_fence = False
-    for offset, text in enumerate(body.split("\n")):
-        if FENCE.match(text):
-            in_fence = not in_fence
-            continue
-        if in_fence:
-            continue
-        for match in ID_LINK.finditer(_strip_inline_code(text)):
-            yield first_line + offset, match.group(1), match.group(2)
-
-
-def _strip_inline_code(text: str) -> str:
-    return re.sub(r"`[^`]*`", lambda m: " " * len(m.group(0)), text)
+    if "[[" not in body:
+        return
+    for line, match in _outside_code(body, ID_LINK, first_line):
+        yield line, match.group(1), match.group(2)
 
 
 def _unsafe_body(body: str, first_line: int, report_line) -> None:
-    in_fence = False
-    for offset, text in enumerate(body.split("\n")):
-        if FENCE.match(text):
-            in_fence = not in_fence
-            continue
-        if in_fence:
-            continue
-        for pattern, message in UNSAFE:
-            if pattern.search(_strip_inline_code(text)):
-                report_line(first_line + offset, message)
+    if not _UNSAFE_ANY.search(body):
+        return
+    for pattern, message in UNSAFE:
+        for line, _match in _outside_code(body, pattern, first_line):
+            report_line(line, message)
 
 
 def _no_title_in_body(body: str, first_line: int, report_line) -> None:
     """The page title comes from `titre`; a level-1 heading in the body would repeat it."""
-    in_fence = False
-    for offset, text in enumerate(body.split("\n")):
-        if FENCE.match(text):
-            in_fence = not in_fence
-        elif not in_fence and text.startswith("# "):
-            report_line(first_line + offset, "titre de niveau 1 dans le texte : le titre de la "
-                        "page vient du champ « titre » ; supprimez cette ligne ou passez-la en "
-                        "« ## ».", severity=WARNING)
+    if not (body.startswith("# ") or "\n# " in body):
+        return
+    for line, _match in _outside_code(body, re.compile(r"^# ", re.MULTILINE), first_line):
+        report_line(line, "titre de niveau 1 dans le texte : le titre de la page vient du "
+                    "champ « titre » ; supprimez cette ligne ou passez-la en « ## ».",
+                    severity=WARNING)
 
 
 def _strings(value, path=""):
@@ -148,9 +168,11 @@ def validate_entries(entries: list[Entry], vocab: Vocabularies, problems: Proble
                 by_id[ident] = entry
 
         for field, text in _strings(entry.meta):
-            for pattern, message in UNSAFE:
-                if pattern.search(text):
-                    report(field, message)
+            # "<" or ":" is in every unsafe pattern: most values are skipped without a regex.
+            if ("<" in text or ":" in text) and _UNSAFE_ANY.search(text):
+                for pattern, message in UNSAFE:
+                    if pattern.search(text):
+                        report(field, message)
 
         def report_body(line, message, field="texte", severity="erreur", _e=entry, rel=None):
             problems.add(rel or _e.rel, line, field, message, severity)

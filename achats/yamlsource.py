@@ -15,51 +15,65 @@ class DuplicateKeyError(ValueError):
 
 
 # libyaml's parser when present: ten times faster, which `achats check` needs at 10,000 entries.
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-
-class _StrictLoader(_BaseLoader):
-    """SafeLoader that refuses duplicate keys instead of keeping the last one silently."""
-
-    def construct_mapping(self, node, deep=False):
-        seen = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise DuplicateKeyError(str(key), key_node.start_mark.line + 1)
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_MERGE = "tag:yaml.org,2002:merge"
 
 
 def parse(text: str, first_line: int = 1):
     """Return ``(value, lines)`` where ``lines`` maps dotted field paths to 1-based lines.
 
     ``first_line`` is the file line where ``text`` starts, so lines are file lines.
+    Duplicate keys are refused (PyYAML keeps the last one silently).
     Raises yaml.YAMLError or DuplicateKeyError; callers turn them into problems.
     """
-    loader = _StrictLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
-        value = loader.construct_document(node) if node is not None else None
+        lines: dict[str, int] = {}
+        value = None if node is None else _build(node, "", lines, first_line, loader)
     finally:
         loader.dispose()
-    lines: dict[str, int] = {}
-    if node is not None:
-        _walk(node, "", lines, first_line - 1)
     return value, lines
 
 
-def _walk(node, prefix: str, lines: dict, offset: int) -> None:
-    if isinstance(node, yaml.MappingNode):
+def _build(node, path: str, lines: dict, first_line: int, loader):
+    """Values and line numbers in one walk over the composed nodes.
+
+    Plain strings, mappings and lists (nearly everything in front matter) are built here;
+    other scalars (numbers, dates, booleans) and unusual tags go through PyYAML's safe
+    constructor, so their meaning is exactly YAML's.
+    """
+    tag = node.tag
+    if tag == _STR:
+        return node.value
+    if tag == _MAP and not any(k.tag == _MERGE for k, _ in node.value):
+        result = {}
         for key_node, value_node in node.value:
-            path = f"{prefix}.{key_node.value}" if prefix else str(key_node.value)
-            lines[path] = key_node.start_mark.line + 1 + offset
-            _walk(value_node, path, lines, offset)
-    elif isinstance(node, yaml.SequenceNode):
+            key = _build(key_node, "", {}, first_line, loader)
+            line = key_node.start_mark.line + first_line
+            try:
+                duplicate = key in result
+            except TypeError:
+                raise yaml.constructor.ConstructorError(
+                    None, None, "found unhashable key", key_node.start_mark) from None
+            if duplicate:
+                raise DuplicateKeyError(str(key), line)
+            child = f"{path}.{key}" if path else str(key)
+            lines[child] = line
+            result[key] = _build(value_node, child, lines, first_line, loader)
+        return result
+    if tag == _SEQ:
+        items = []
         for index, item in enumerate(node.value):
-            path = f"{prefix}[{index}]"
-            lines[path] = item.start_mark.line + 1 + offset
-            _walk(item, path, lines, offset)
+            child = f"{path}[{index}]"
+            lines[child] = item.start_mark.line + first_line
+            items.append(_build(item, child, lines, first_line, loader))
+        return items
+    return loader.construct_object(node, deep=True)
 
 
 # PyYAML explains problems in English; contributors read French.

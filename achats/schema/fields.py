@@ -7,6 +7,8 @@ spirit of MkDocs' config options.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import functools
 import re
 from dataclasses import dataclass, field as dc_field
 from typing import Callable
@@ -28,7 +30,28 @@ KIND_LABELS = {
 }
 
 
-@dataclass
+def _fullmatch(pattern: str, value: str) -> bool:
+    return _compiled(pattern).fullmatch(value) is not None
+
+
+@functools.lru_cache(maxsize=None)
+def _compiled(pattern: str) -> re.Pattern:
+    return re.compile(pattern)
+
+
+_KIND_CHECKS = {
+    "text": lambda v: isinstance(v, str),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "date": lambda v: isinstance(v, dt.date),
+    "date_or_text": lambda v: isinstance(v, (dt.date, str)),
+    "list": lambda v: isinstance(v, list),
+    "mapping": lambda v: isinstance(v, dict),
+    "boolean": lambda v: isinstance(v, bool),
+}
+
+
+@dataclass(eq=False)  # compared and hashed by identity: declarations are singletons
 class Field:
     name: str
     kind: str  # one of KIND_LABELS
@@ -50,16 +73,7 @@ class Field:
             if self.required:
                 report(path, f"valeur vide : ce champ est obligatoire ({self.help}).")
             return
-        kind_ok = {
-            "text": isinstance(value, str),
-            "integer": isinstance(value, int) and not isinstance(value, bool),
-            "number": isinstance(value, (int, float)) and not isinstance(value, bool),
-            "date": isinstance(value, dt.date),
-            "date_or_text": isinstance(value, (dt.date, str)),
-            "list": isinstance(value, list),
-            "mapping": isinstance(value, dict),
-            "boolean": isinstance(value, bool),
-        }[self.kind]
+        kind_ok = _KIND_CHECKS[self.kind](value)
         if not kind_ok:
             hint = ""
             if self.kind == "list" and not isinstance(value, (list, dict)):
@@ -75,9 +89,10 @@ class Field:
         if self.kind == "text":
             if self.required and not value.strip():
                 report(path, "texte vide : ce champ est obligatoire.")
-            if TODO_MARK.search(value):
+            if ("TODO" in value or "ompl" in value or "OMPL" in value) and \
+                    TODO_MARK.search(value):
                 report(path, "à compléter (marqueur TODO présent).", "avertissement")
-        if self.pattern and isinstance(value, str) and not re.fullmatch(self.pattern, value):
+        if self.pattern and isinstance(value, str) and not _fullmatch(self.pattern, value):
             report(path, f"format incorrect « {value} » : {self.pattern_help}")
         if self.vocab and isinstance(value, str):
             allowed = ctx.vocabularies.get(self.vocab, {})
@@ -102,10 +117,10 @@ class Field:
             for index, item in enumerate(value):
                 if self.items:
                     self.items.check(item, f"{path}[{index}]", ctx, report)
-                marker = repr(item)
-                if isinstance(item, (str, int)) and marker in seen:
-                    report(f"{path}[{index}]", f"valeur en double « {item} ».")
-                seen.add(marker)
+                if isinstance(item, (str, int)) and not isinstance(item, bool):
+                    if item in seen:
+                        report(f"{path}[{index}]", f"valeur en double « {item} ».")
+                    seen.add(item)
         if self.kind == "mapping" and self.fields:
             check_mapping(self.fields, value, path, ctx, report)
 
@@ -117,11 +132,14 @@ class CheckContext:
     references: list = dc_field(default_factory=list)  # (field path, id, allowed prefixes)
 
 
+@functools.lru_cache(maxsize=None)
+def _by_name(fields: tuple) -> dict:
+    return {f.name: f for f in fields}
+
+
 def check_mapping(fields: list[Field], value: dict, prefix: str, ctx, report) -> None:
     """Check a mapping against declared fields: unknown keys, required keys, each value."""
-    import difflib
-
-    by_name = {f.name: f for f in fields}
+    by_name = _by_name(tuple(fields))
     for key in value:
         if key not in by_name:
             path = f"{prefix}.{key}" if prefix else str(key)
