@@ -30,6 +30,7 @@ log = logging.getLogger("achats.search")
 BUNDLE = "pagefind"  # folder of the index inside the site
 LANGUAGE = "fr"
 _FRAGMENT_MAGIC = b"pagefind_dcd"  # Pagefind's prefix inside each decompressed index file
+EXCLUDED = [".headerlink", ".achats-copier"]  # not words of the page: "¶" permalinks, button
 
 
 @dataclass
@@ -83,8 +84,7 @@ def index_site(site_dir: Path, variant: str) -> SearchStats:
         shutil.rmtree(bundle)
     command = [str(pagefind_executable()), "--site", str(site_dir),
                "--output-subdir", BUNDLE, "--force-language", LANGUAGE,
-               # Not words of the page: the "¶" permalinks of headings, the copy button.
-               "--exclude-selectors", ".headerlink, .achats-copier"]
+               "--exclude-selectors", ", ".join(EXCLUDED)]
     started = time.perf_counter()
     try:
         done = subprocess.run(command, capture_output=True, text=True, encoding="utf-8",
