@@ -30,6 +30,8 @@ log = logging.getLogger("achats.search")
 BUNDLE = "pagefind"  # folder of the index inside the site
 LANGUAGE = "fr"
 _FRAGMENT_MAGIC = b"pagefind_dcd"  # Pagefind's prefix inside each decompressed index file
+# History and diff pages (achats.render.history), static assets, the index itself.
+SKIPPED_FOLDERS = {"historique", "assets", BUNDLE}
 EXCLUDED = [".headerlink", ".achats-copier"]  # not words of the page: "¶" permalinks, button
 
 
@@ -82,7 +84,7 @@ def index_site(site_dir: Path, variant: str) -> SearchStats:
     bundle = site_dir / BUNDLE
     if bundle.exists():
         shutil.rmtree(bundle)
-    command = [str(pagefind_executable()), "--site", str(site_dir),
+    command = [str(pagefind_executable()), "--site", str(site_dir), "--glob", _glob(site_dir),
                "--output-subdir", BUNDLE, "--force-language", LANGUAGE,
                "--exclude-selectors", ", ".join(EXCLUDED)]
     started = time.perf_counter()
@@ -111,6 +113,18 @@ def index_site(site_dir: Path, variant: str) -> SearchStats:
     )
     log.info("achats : %s.", stats.summary())
     return stats
+
+
+def _glob(site_dir: Path) -> str:
+    """The HTML files Pagefind reads: all, except in folders that hold no page to index
+    (it would still parse each file only to find no data-pagefind-body)."""
+    folders = sorted(p.name for p in site_dir.iterdir()
+                     if p.is_dir() and p.name not in SKIPPED_FOLDERS)
+    return "{" + ",".join(["*.html"] + [f"{_glob_escape(f)}/**/*.html" for f in folders]) + "}"
+
+
+def _glob_escape(name: str) -> str:
+    return re.sub(r"([\\{}\[\]*?,!])", r"\\\1", name)
 
 
 def _count(pattern: str, text: str) -> int | None:
