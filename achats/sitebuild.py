@@ -13,11 +13,12 @@ from .validate import check_project
 CONFIG_FILES = {False: "mkdocs.yml", True: "mkdocs.public.yml"}
 
 
-def _check_first(project: Project) -> None:
+def _check_first(project: Project):
     result = check_project(project)
     if result.problems.errors:
         raise AchatsError(f"le contenu contient des erreurs ({result.problems.summary()}) : "
                           "rien n'a été construit.", result.problems)
+    return result
 
 
 def _config_file(project: Project, public: bool) -> Path:
@@ -38,14 +39,18 @@ def build_site(public: bool = False, site_dir: str | None = None,
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, ConfigurationError, PluginError
 
+    from .site import hand_over_check
+
     project = project or Project.find()
-    _check_first(project)
+    checked = _check_first(project)
     _quiet_mkdocs_logging()
     options = {"strict": True}
     if site_dir:
         options["site_dir"] = str(Path(site_dir).resolve())
     try:
         config = load_config(str(_config_file(project, public)), **options)
+        # The hooks reuse this check instead of loading everything a second time.
+        hand_over_check(config, checked)
         config.plugins.on_startup(command="build", dirty=False)
         try:
             build(config)

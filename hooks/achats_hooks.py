@@ -23,6 +23,10 @@ def on_page_markdown(markdown, page, config, files):
     return site.on_page_markdown(markdown, page, config, files)
 
 
+def on_page_content(html, page, config, files):
+    return site.on_page_content(html, page, config, files)
+
+
 def on_serve(server, config, builder):
     return site.on_serve(server, config, builder)
 

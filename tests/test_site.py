@@ -236,3 +236,9 @@ def test_without_pdf_the_path_offers_no_pdf_link(tmp_path):
     assert not list(site.rglob("*.pdf"))
     assert "Télécharger le PDF" not in read(site, "parcours/index.html")
     assert "Version imprimable" in read(site, "parcours/index.html")
+
+
+def test_no_generated_block_marker_reaches_the_output(built):
+    """Every generated HTML block is put back: no transport marker is left in any page."""
+    leftovers = [p for p in built.rglob("*.html") if "achats-html:" in p.read_text("utf-8")]
+    assert leftovers == []

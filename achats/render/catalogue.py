@@ -9,19 +9,20 @@ from ..graph import FACETS
 from ..load import Entry
 from .context import RenderContext, esc, href, rel, uri_of
 from .entry import facet_uri
+from .html import html_list, html_table, raw
 from .search_meta import CLAUSE_FILTERS, kind_label_of
 
 
 def _clause_table(ctx: RenderContext, uri: str, clauses: list[Entry]) -> str:
     if not clauses:
-        return "_Aucune clause._\n"
-    rows = ["| ID | Clause | Type | Piliers | Statut |", "| --- | --- | --- | --- | --- |"]
+        return "<p><em>Aucune clause.</em></p>\n"
+    rows = []
     for c in sorted(clauses, key=lambda e: e.id):
         pillars = ", ".join(ctx.label("piliers", p) for p in c.meta.get("piliers") or [])
-        rows.append(f"| `{c.id}` | {ctx.link(uri, c)} | "
-                    f"{esc(ctx.label('types_clause', c.meta.get('type')))} | {esc(pillars)} | "
-                    f"{esc(ctx.label('statuts_clause', c.meta.get('statut')))} |")
-    return "\n".join(rows) + "\n"
+        rows.append([f"<code>{esc(c.id)}</code>", ctx.a(uri, c),
+                     esc(ctx.label("types_clause", c.meta.get("type"))), esc(pillars),
+                     esc(ctx.label("statuts_clause", c.meta.get("statut")))])
+    return html_table(["ID", "Clause", "Type", "Piliers", "Statut"], rows)
 
 
 def clause_catalogue(ctx: RenderContext) -> dict[str, str]:
@@ -33,6 +34,7 @@ def clause_catalogue(ctx: RenderContext) -> dict[str, str]:
            f"La bibliothèque compte **{len(clauses)} clauses**. Filtrez-les avec "
            f"[Trouver une clause]({rel(uri, 'trouver-une-clause.md')}) ou parcourez-les par "
            "facette.\n"]
+    facets: list[str] = []
     for field, vocab_name, segment, label in FACETS:
         values = ctx.graph.facet_values(field, vocab_name)
         facet_index = f"clauses/{segment}/index.md"
@@ -41,19 +43,21 @@ def clause_catalogue(ctx: RenderContext) -> dict[str, str]:
             if not matching and vocab_name is None:
                 continue  # articles never used: listed on the legal-basis index instead
             name = ctx.label(vocab_name, value) if vocab_name else value
-            links.append(f"[{esc(name)}]({rel(uri, facet_uri(segment, value))}) ({len(matching)})")
+            links.append(f'<a href="{href(uri, facet_uri(segment, value))}">{esc(name)}</a> '
+                         f"({len(matching)})")
             pages[facet_uri(segment, value)] = (
                 f"# {esc(label)} : {esc(name)}\n\n"
                 f"{len(matching)} clause{'s' if len(matching) > 1 else ''}. "
                 f"[Toutes les clauses]({rel(facet_uri(segment, value), uri)}) · "
                 f"[Toutes les valeurs]({rel(facet_uri(segment, value), facet_index)})\n\n"
                 + _clause_table(ctx, facet_uri(segment, value), matching))
-        out.append(f"**{esc(label)}** : " + " · ".join(links) + "\n")
+        facets.append(f"<p><strong>{esc(label)}</strong> : " + " · ".join(links) + "</p>")
         pages[facet_index] = (
-            f"# Clauses par {esc(label.lower())}\n\n" + "\n".join(
-                f"- [{esc(ctx.label(vocab_name, v) if vocab_name else v)}]"
-                f"({rel(facet_index, facet_uri(segment, v))}) : {len(m)}"
-                for v, m in values.items() if m or vocab_name) + "\n")
+            f"# Clauses par {esc(label.lower())}\n\n" + html_list(
+                f'<a href="{href(facet_index, facet_uri(segment, v))}">'
+                f"{esc(ctx.label(vocab_name, v) if vocab_name else v)}</a> : {len(m)}"
+                for v, m in values.items() if m or vocab_name))
+    out.append(raw("".join(facets)))
     out.append("## Toutes les clauses\n")
     out.append(_clause_table(ctx, uri, clauses))
     pages[uri] = "\n".join(out)
@@ -73,8 +77,8 @@ def legal_index(ctx: RenderContext) -> str:
         if info.get("ancien_cmp"):
             out.append(f"_Ancienne référence : {esc(info['ancien_cmp'])}._\n")
         if clauses:
-            out.append(f"**{len(clauses)} clause{'s' if len(clauses) > 1 else ''}** : "
-                       + ", ".join(ctx.link(uri, c) for c in clauses) + "\n")
+            out.append(raw(f"<p><strong>{len(clauses)} clause{'s' if len(clauses) > 1 else ''}"
+                           "</strong> : " + ", ".join(ctx.a(uri, c) for c in clauses) + "</p>"))
         else:
             out.append("Aucune clause de la bibliothèque ne s'appuie encore sur cet article.\n")
     return "\n".join(out)
@@ -93,9 +97,9 @@ def guide_index(ctx: RenderContext) -> str:
         if not here:
             continue
         out.append(f"## {esc(label)}\n")
-        out.append("\n".join(
-            f"- {ctx.link(uri, c)}" + (f" — {esc(c.meta['resume'])}" if c.meta.get("resume")
-                                        else "") for c in here) + "\n")
+        out.append(html_list(
+            ctx.a(uri, c) + (f" — {esc(c.meta['resume'])}" if c.meta.get("resume") else "")
+            for c in here))
     return "\n".join(out)
 
 
@@ -108,20 +112,21 @@ def tender_memory(ctx: RenderContext) -> str:
     if not tenders:
         out.append("_Aucun marché._\n")
         return "\n".join(out)
-    out.append("| ID | Marché | Procédure | Montant estimé | Clauses | Statut | Issue |")
-    out.append("| --- | --- | --- | --- | --- | --- | --- |")
+    rows = []
     for t in sorted(tenders, key=lambda e: e.id):
         amount = t.meta.get("montant_estime")
         amount_text = f"{amount:,.0f} €".replace(",", " ") if isinstance(amount, (int, float)) \
             else "—"
-        used = [ctx.link_id(uri, i, i) for i in t.meta.get("clauses") or []]
+        used = [ctx.a_id(uri, i, i) for i in t.meta.get("clauses") or []]
         result = t.meta.get("resultat") or {}
         issue = ctx.label("issues_marche", result.get("issue")) if result.get("issue") else "—"
-        out.append(f"| `{t.id}` | {ctx.link(uri, t)} | "
-                   f"{esc(ctx.label('procedures', t.meta.get('procedure')))} | {amount_text} | "
-                   f"{', '.join(used) or '—'} | "
-                   f"{esc(ctx.label('statuts_marche', t.meta.get('statut')))} | {esc(issue)} |")
-    return "\n".join(out) + "\n"
+        rows.append([f"<code>{esc(t.id)}</code>", ctx.a(uri, t),
+                     esc(ctx.label("procedures", t.meta.get("procedure"))), amount_text,
+                     ", ".join(used) or "—",
+                     esc(ctx.label("statuts_marche", t.meta.get("statut"))), esc(issue)])
+    out.append(html_table(["ID", "Marché", "Procédure", "Montant estimé", "Clauses", "Statut",
+                       "Issue"], rows))
+    return "\n".join(out)
 
 
 def report_catalogue(ctx: RenderContext) -> str:
@@ -132,12 +137,15 @@ def report_catalogue(ctx: RenderContext) -> str:
            "(micro-voyages d'étude).\n"]
     if not reports:
         out.append("_Aucun rapport publié._\n")
+    items = []
     for r in reports:
         date = r.meta.get("date")
         when = date.strftime("%d/%m/%Y") if isinstance(date, dt.date) else "date inconnue"
-        out.append(f"- {ctx.link(uri, r)} — {esc(r.meta.get('lieu') or 'lieu non précisé')}, "
-                   f"{when}")
-    return "\n".join(out) + "\n"
+        items.append(f"{ctx.a(uri, r)} — {esc(r.meta.get('lieu') or 'lieu non précisé')}, "
+                     f"{when}")
+    if items:
+        out.append(html_list(items))
+    return "\n".join(out)
 
 
 def apero_archive(ctx: RenderContext) -> str:
@@ -152,16 +160,16 @@ def apero_archive(ctx: RenderContext) -> str:
         by_year[str(date.year) if isinstance(date, dt.date) else "Année inconnue"].append(e)
     for year in sorted(by_year, reverse=True):
         out.append(f"### {year}\n")
-        out.append("\n".join(f"- {ctx.link(uri, e)} (n° {esc(e.meta.get('numero'))})"
-                             for e in by_year[year]) + "\n")
+        out.append(html_list(f"{ctx.a(uri, e)} (n° {esc(e.meta.get('numero'))})"
+                             for e in by_year[year]))
     out.append("## Par défi\n")
     by_challenge: dict[str, list[Entry]] = defaultdict(list)
     for e in editions:
         by_challenge[str(e.meta.get("defi") or "Défi non précisé")].append(e)
-    for challenge in sorted(by_challenge):
-        out.append(f"- {esc(challenge)} : " + ", ".join(ctx.link(uri, e)
-                                                       for e in by_challenge[challenge]))
-    return "\n".join(out) + "\n"
+    out.append(html_list(
+        f"{esc(challenge)} : " + ", ".join(ctx.a(uri, e) for e in by_challenge[challenge])
+        for challenge in sorted(by_challenge)))
+    return "\n".join(out)
 
 
 def tags_page(ctx: RenderContext) -> str:
@@ -175,8 +183,7 @@ def tags_page(ctx: RenderContext) -> str:
     out = ["# Mots-clés\n"]
     for tag in sorted(by_tag, key=str.lower):
         out.append(f"## {esc(tag)} {{ #{slugify(tag)} }}\n")
-        out.append("\n".join(f"- {ctx.link(uri, e)}" for e in sorted(by_tag[tag],
-                                                                      key=lambda e: e.id)) + "\n")
+        out.append(html_list(ctx.a(uri, e) for e in sorted(by_tag[tag], key=lambda e: e.id)))
     if not by_tag:
         out.append("_Aucun mot-clé._\n")
     return "\n".join(out)
@@ -233,4 +240,5 @@ def clause_finder(ctx: RenderContext) -> str:
         out.append(f'<li {" ".join(attrs)}><a href="{href(uri, uri_of(c))}"><code>{c.id}</code> '
                    f"{esc(c.title)}</a> — {esc(ctx.label('types_clause', c.meta.get('type')))}</li>")
     out.append("</ul>\n")
-    return "\n".join(out)
+    # Everything after the title and the introduction is ready HTML: one opaque block.
+    return "\n".join(out[:2]) + raw("\n".join(out[2:]))

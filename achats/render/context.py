@@ -61,6 +61,18 @@ class RenderContext:
     def label(self, vocab: str, key) -> str:
         return self.vocab.label(vocab, key)
 
+    def a(self, from_uri: str, entry: Entry, text: str | None = None) -> str:
+        """An HTML link to an entry (generated structures are raw HTML: Markdown's inline
+        processing of thousands of generated links dominated the build)."""
+        return f'<a href="{href(from_uri, uri_of(entry))}">{esc(text or entry.title)}</a>'
+
+    def a_id(self, from_uri: str, ident: str, text: str | None = None) -> str:
+        """An HTML link by ID; plain text when the entry is not in this variant."""
+        target = self.graph.by_id.get(ident)
+        if target is None:
+            return esc(text) if text and text != ident else INTERNAL_PLACEHOLDER
+        return self.a(from_uri, target, text)
+
     def link(self, from_uri: str, entry: Entry, text: str | None = None) -> str:
         return f"[{esc(text or entry.title)}]({rel(from_uri, uri_of(entry))})"
 

@@ -7,7 +7,8 @@ import datetime as dt
 from ..fingerprint import fingerprint
 from ..graph import Graph
 from ..load import Entry
-from .context import RenderContext, esc, history_uri, piece_uri, rel, uri_of
+from .context import RenderContext, esc, href, piece_uri, rel, uri_of
+from .html import html_list, html_table, raw
 from .search_meta import search_block
 
 COLLECTION_HEADINGS = {"guide": "Chapitres du guide", "clause": "Clauses",
@@ -34,20 +35,19 @@ def _values(ctx: RenderContext, uri: str, entry: Entry, field: str, vocab: str |
     segment = FACET_SEGMENTS.get(field) if entry.collection.name == "clause" else None
     shown = []
     for item in items:
-        label = ctx.label(vocab, item) if vocab else str(item)
-        if segment:
-            shown.append(f"[{esc(label)}]({rel(uri, facet_uri(segment, item))})")
-        else:
-            shown.append(esc(label))
+        label = esc(ctx.label(vocab, item) if vocab else str(item))
+        shown.append(f'<a href="{href(uri, facet_uri(segment, item))}">{label}</a>'
+                     if segment else label)
     return ", ".join(shown) or "—"
 
 
 def card(ctx: RenderContext, entry: Entry, uri: str) -> str:
-    """The metadata as a two-column table with French labels."""
+    """The metadata as a two-column HTML table with French labels."""
     meta, rows = entry.meta, []
     name = entry.collection.name
-    rows.append(("Identifiant", f"`{entry.id}`"))
+    rows.append(("Identifiant", f"<code>{esc(entry.id)}</code>"))
     if name == "clause":
+        legal = href(uri, "base-legale/index.md")
         rows += [
             ("Type", _values(ctx, uri, entry, "type", "types_clause")),
             ("Piliers", _values(ctx, uri, entry, "piliers", "piliers")),
@@ -55,7 +55,7 @@ def card(ctx: RenderContext, entry: Entry, uri: str) -> str:
             ("Procédures", _values(ctx, uri, entry, "procedures", "procedures")),
             ("Étapes", _values(ctx, uri, entry, "etapes", "etapes")),
             ("Base légale", ", ".join(
-                f"[{esc(a)}]({rel(uri, 'base-legale/index.md')}#{a.lower()})"
+                f'<a href="{legal}#{esc(a.lower())}">{esc(a)}</a>'
                 for a in meta.get("base_legale") or [])),
             ("Pièce du marché", esc(ctx.label("documents", meta.get("document")))),
             ("Niveau d'ambition", esc(ctx.label("niveaux", meta.get("niveau")))),
@@ -64,7 +64,8 @@ def card(ctx: RenderContext, entry: Entry, uri: str) -> str:
     elif name == "guide":
         rows.append(("Étape du processus", esc(ctx.label("etapes", meta.get("etape")))))
     elif name == "rapport":
-        rows += [("Date de la visite", _date(meta.get("date"))), ("Lieu", esc(meta.get("lieu") or "—"))]
+        rows += [("Date de la visite", _date(meta.get("date"))),
+                 ("Lieu", esc(meta.get("lieu") or "—"))]
         if not ctx.public and meta.get("participants"):
             rows.append(("Participants (interne)", esc(", ".join(meta["participants"]))))
     elif name == "apero":
@@ -94,14 +95,16 @@ def card(ctx: RenderContext, entry: Entry, uri: str) -> str:
     if ctx.history is not None:
         updated = ctx.history.updated_label(entry)
         if updated:
-            rows.append(("Mis à jour", updated))
+            rows.append(("Mis à jour", esc(updated)))
     if meta.get("tags"):
+        tags = href(uri, "tags.md")
         rows.append(("Mots-clés", ", ".join(
-            f"[{esc(t)}]({rel(uri, 'tags.md')}#{_anchor(t)})" for t in meta["tags"])))
-    lines = ['<div class="achats-fiche" markdown>', "", "| Champ | Valeur |", "| --- | --- |"]
-    lines += [f"| {label} | {value} |" for label, value in rows]
-    lines += ["", "</div>", ""]
-    return "\n".join(lines)
+            f'<a href="{tags}#{_anchor(t)}">{esc(t)}</a>' for t in meta["tags"])))
+    body = "".join(f"<tr><th scope=\"row\">{label}</th><td>{value}</td></tr>"
+                   for label, value in rows)
+    return raw('<div class="achats-fiche md-typeset__scrollwrap"><div class="md-typeset__table">'
+               '<table><caption class="achats-invisible">Fiche</caption>'
+               f"<tbody>{body}</tbody></table></div></div>")
 
 
 def _anchor(text: str) -> str:
@@ -113,17 +116,29 @@ def backlinks(ctx: RenderContext, entry: Entry, uri: str) -> str:
     groups = ctx.graph.cited_by(entry)
     if not groups:
         return ""
-    out = ["## Cité dans", ""]
+    out = ['<div class="achats-cite-dans">']
     for name in ("guide", "marche", "rapport", "apero", "clause"):
         if name in groups:
-            out.append(f"**{COLLECTION_HEADINGS[name]}** : " + ", ".join(
-                ctx.link(uri, e) for e in groups[name]))
-            out.append("")
-    return "\n".join(out)
+            out.append(f"<p><strong>{COLLECTION_HEADINGS[name]}</strong> : " + ", ".join(
+                ctx.a(uri, e) for e in groups[name]) + "</p>")
+    out.append("</div>")
+    return "## Cité dans\n" + raw("".join(out))
 
 
 def _list(items) -> str:
-    return "\n".join(f"- {esc(i)}" for i in items or []) + "\n"
+    """An HTML list of plain texts."""
+    return html_list(esc(i) for i in items or [])
+
+
+def _paragraphs(text: str) -> str:
+    """Plain text as HTML paragraphs (blank lines separate them), unwrapped."""
+    parts = [p.strip() for p in str(text or "").strip().split("\n\n") if p.strip()]
+    return "".join(f"<p>{esc(p)}</p>" for p in parts)
+
+
+def _admonition(kind: str, title: str, text: str) -> str:
+    return raw(f'<div class="admonition {kind}"><p class="admonition-title">{title}</p>'
+               f"<p>{text}</p></div>")
 
 
 def _clause_sections(ctx: RenderContext, entry: Entry, uri: str) -> list[str]:
@@ -132,42 +147,45 @@ def _clause_sections(ctx: RenderContext, entry: Entry, uri: str) -> list[str]:
     validation = meta.get("validation") if isinstance(meta.get("validation"), dict) else None
     if status == "validee" and validation:
         if validation.get("empreinte") != fingerprint(meta):
-            out.append('!!! warning "Validée pour une version antérieure du texte"\n    Le texte '
-                       f"a changé depuis sa validation par {esc(validation.get('par'))} le "
-                       f"{_date(validation.get('le'))} : il doit être validé à nouveau.\n")
+            out.append(_admonition(
+                "warning", "Validée pour une version antérieure du texte",
+                f"Le texte a changé depuis sa validation par {esc(validation.get('par'))} le "
+                f"{_date(validation.get('le'))} : il doit être validé à nouveau."))
         else:
-            out.append(f'!!! success "Clause validée"\n    Validée par '
-                       f"{esc(validation.get('par'))} le {_date(validation.get('le'))}.\n")
+            out.append(_admonition(
+                "success", "Clause validée",
+                f"Validée par {esc(validation.get('par'))} le {_date(validation.get('le'))}."))
     elif status == "retiree":
-        out.append('!!! danger "Clause retirée"\n    ' + esc(meta.get("motif_retrait") or "")
-                   + "\n")
+        out.append(_admonition("danger", "Clause retirée", esc(meta.get("motif_retrait") or "")))
     elif status in ("proposee", "a_valider"):
-        out.append('!!! note "Clause en cours de validation"\n    Statut : '
-                   f"{esc(ctx.label('statuts_clause', status))}. Ne l'utilisez qu'après avis "
-                   "du service juridique.\n")
+        out.append(_admonition(
+            "note", "Clause en cours de validation",
+            f"Statut : {esc(ctx.label('statuts_clause', status))}. Ne l'utilisez qu'après avis "
+            "du service juridique."))
     document = ctx.label("documents", meta.get("document"))
     anchor = f"texte-{entry.id.lower()}"
     out.append(f"## Texte à insérer — {esc(document)}\n")
-    out.append(f'<div class="achats-clause-texte" id="{anchor}" markdown>\n\n'
-               f"{esc(meta.get('texte', '')).strip()}\n\n</div>\n")
-    out.append(f'<button class="md-button md-button--primary achats-copier" type="button" '
-               f'data-copier="{anchor}">Copier le texte</button>\n')
-    out.append("## Comment vérifier\n\n" + esc(meta.get("verification", "")).strip() + "\n")
+    out.append(raw(f'<div class="achats-clause-texte" id="{anchor}">'
+                   f"{_paragraphs(meta.get('texte', ''))}</div>"
+                   f'<p><button class="md-button md-button--primary achats-copier" '
+                   f'type="button" data-copier="{anchor}">Copier le texte</button></p>'))
+    out.append("## Comment vérifier\n" + raw(_paragraphs(meta.get("verification", ""))))
     if meta.get("ponderation"):
-        out.append(f"## Pondération suggérée\n\n{esc(meta['ponderation'])}\n")
+        out.append(f"## Pondération suggérée\n" + raw(f"<p>{esc(meta['ponderation'])}</p>"))
     if meta.get("risques"):
         out.append("## Risques\n\n" + _list(meta["risques"]))
     tenders, failed = ctx.graph.tender_use(entry)
     n = len(tenders)
     use = (f"Utilisée dans {n} marché{'s' if n > 1 else ''}, dont {len(failed)} infructueux."
            if n else "Pas encore utilisée dans un marché du wiki-marché.")
-    out.append("## Utilisation dans les marchés\n\n" + use + "\n")
+    out.append("## Utilisation dans les marchés\n" + raw(f"<p>{use}</p>"))
     if tenders:
-        out.append("\n".join(f"- {ctx.link(uri, t)} ({esc(ctx.label('statuts_marche', t.meta.get('statut')))})"
-                             for t in tenders) + "\n")
-    related = [ctx.link_id(uri, i) for i in meta.get("clauses_liees") or []]
+        out.append(html_list(
+            f"{ctx.a(uri, t)} ({esc(ctx.label('statuts_marche', t.meta.get('statut')))})"
+            for t in tenders))
+    related = [ctx.a_id(uri, i) for i in meta.get("clauses_liees") or []]
     if related:
-        out.append("## Clauses liées\n\n" + "\n".join(f"- {r}" for r in related) + "\n")
+        out.append("## Clauses liées\n\n" + html_list(related))
     return out
 
 
@@ -176,7 +194,7 @@ def render_entry(ctx: RenderContext, entry: Entry) -> str:
     meta = entry.meta
     out = [f"# {esc(entry.title)}\n"]
     if meta.get("resume"):
-        out.append(f'<p class="achats-resume">{esc(meta["resume"])}</p>\n')
+        out.append(raw(f'<p class="achats-resume">{esc(meta["resume"])}</p>'))
     out.append(card(ctx, entry, uri))
     name = entry.collection.name
     if name == "clause":
@@ -199,39 +217,39 @@ def render_entry(ctx: RenderContext, entry: Entry) -> str:
         speakers = [s for s in meta.get("intervenants") or [] if isinstance(s, dict)]
         if speakers:
             out.append(f"## Intervenants ({len(speakers)})\n")
-            out.append("| Origine | Organisation | Projet présenté |\n| --- | --- | --- |")
-            out.append("\n".join(
-                f"| {esc(ctx.label('origines', s.get('origine')))} | "
-                f"{esc(s.get('organisation') or 'non précisée')} | "
-                f"{esc(s.get('projet') or 'non précisé')} |" for s in speakers) + "\n")
+            out.append(html_table(["Origine", "Organisation", "Projet présenté"], [
+                [esc(ctx.label("origines", s.get("origine"))),
+                 esc(s.get("organisation") or "non précisée"),
+                 esc(s.get("projet") or "non précisé")] for s in speakers]))
         if meta.get("questions"):
             out.append("## Questions de la salle\n\n" + _list(meta["questions"]))
         if meta.get("evaluation"):
-            out.append(f"## Évaluation\n\n{esc(meta['evaluation'])}\n")
+            out.append("## Évaluation\n" + raw(_paragraphs(meta["evaluation"])))
         if meta.get("suites"):
             out.append("## Suites\n\n" + _list(meta["suites"]))
     if name == "marche":
         if entry.pieces:
-            out.append("## Pièces du marché\n\n" + "\n".join(
-                f"- [{esc(p.title)} ({p.kind})]({rel(uri, piece_uri(entry, p))})"
-                for p in entry.pieces) + "\n")
+            out.append("## Pièces du marché\n\n" + html_list(
+                f'<a href="{href(uri, piece_uri(entry, p))}">{esc(p.title)} ({p.kind})</a>'
+                for p in entry.pieces))
         used = meta.get("clauses") or []
         if used:
-            out.append("## Clauses de la bibliothèque utilisées\n\n" + "\n".join(
-                f"- {ctx.link_id(uri, i)}" for i in used) + "\n")
+            out.append("## Clauses de la bibliothèque utilisées\n\n" + html_list(
+                ctx.a_id(uri, i) for i in used))
         calendar = [m for m in meta.get("calendrier") or [] if isinstance(m, dict)]
         if calendar:
-            out.append("## Calendrier\n\n| Jalon | Date |\n| --- | --- |\n" + "\n".join(
-                f"| {esc(m.get('jalon'))} | {_date(m.get('date'))} |" for m in calendar) + "\n")
+            out.append("## Calendrier\n\n" + html_table(["Jalon", "Date"], [
+                [esc(m.get("jalon")), _date(m.get("date"))] for m in calendar]))
         result = meta.get("resultat")
         if isinstance(result, dict):
-            out.append(f"## Résultat\n\nOffres reçues : {esc(result.get('offres_recues'))}. "
-                       f"Issue : {esc(ctx.label('issues_marche', result.get('issue')))}.\n")
+            out.append("## Résultat\n" + raw(
+                f"<p>Offres reçues : {esc(result.get('offres_recues'))}. "
+                f"Issue : {esc(ctx.label('issues_marche', result.get('issue')))}.</p>"))
         if meta.get("evaluation"):
-            out.append(f"## Évaluation\n\n{esc(meta['evaluation'])}\n")
+            out.append("## Évaluation\n" + raw(_paragraphs(meta["evaluation"])))
     if name == "guide" and meta.get("clauses"):
-        out.append("## Clauses recommandées\n\n" + "\n".join(
-            f"- {ctx.link_id(uri, i)}" for i in meta["clauses"]) + "\n")
+        out.append("## Clauses recommandées\n\n" + html_list(
+            ctx.a_id(uri, i) for i in meta["clauses"]))
     if name == "clause" and meta.get("sources"):
         out.append("## Sources\n\n" + _list(meta["sources"]))
     out.append(backlinks(ctx, entry, uri))

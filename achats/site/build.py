@@ -15,6 +15,7 @@ from ..history import read_history
 from ..pdf import write_path_pdf
 from ..project import DATA_DIR, Project
 from ..render import RenderContext, render_site
+from ..render.html import unwrap
 from ..render.history import DEFAULT_DIFFS, history_html_pages, history_section
 from ..schema import COLLECTIONS
 from ..search import index_site
@@ -22,6 +23,12 @@ from ..validate import CheckResult, check_project
 
 log = logging.getLogger("mkdocs.plugins.achats")
 STATE_ATTRIBUTE = "_achats_build"
+CHECKED_ATTRIBUTE = "_achats_checked"
+
+
+def hand_over_check(config, result: CheckResult) -> None:
+    """Lets the next on_config reuse a check the caller has just made of the same files."""
+    setattr(config, CHECKED_ATTRIBUTE, result)
 
 
 @dataclass
@@ -65,7 +72,8 @@ def on_config(config):
     if variant not in ("intranet", "public"):
         raise PluginError(f"mkdocs.yml : extra.variante « {variant} » inconnue "
                           "(intranet ou public).")
-    result = check_project(project)
+    # `achats build` has just checked the same files; plain `mkdocs build` has not.
+    result = getattr(config, CHECKED_ATTRIBUTE, None) or check_project(project)
     if result.problems.errors:
         raise PluginError(
             "Le contenu contient des erreurs ; corrigez-les (achats check) :\n"
@@ -113,6 +121,11 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
     if page.file.generated_by is None:
         markdown = state.ctx.resolve_body(markdown, page.file.src_uri)
     return markdown
+
+
+def on_page_content(html: str, page, config, files) -> str:
+    """Puts the generated cards, tables and lists back into the converted page."""
+    return unwrap(html)
 
 
 def on_serve(server, config, builder):
