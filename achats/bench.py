@@ -50,10 +50,21 @@ _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 # --- synthetic French text -------------------------------------------------------------
 
-_FUNCTION_WORDS = (
-    "de la le les des du un une et en à au aux pour par sur dans avec qui que dont est sont "
-    "a ont il elle ils on ce cette ces son sa ses leur leurs plus ne pas se ou mais comme "
-    "aussi tout tous être fait peut doit entre sans sous après avant lors ainsi donc").split()
+# Frequent French words and their approximate frequency per 1,000 words of written French
+# (orders of magnitude of the usual frequency lists): "de" alone is about 4 % of the words,
+# which matters, since the search index chunk of the commonest word is the biggest one.
+_FUNCTION_WORDS = {
+    "de": 38, "la": 21, "le": 17, "et": 16, "les": 15, "des": 13, "à": 12, "en": 10,
+    "du": 7, "un": 7, "une": 6, "que": 6, "est": 5, "pour": 5, "qui": 4.5, "dans": 4.5,
+    "il": 4, "par": 4, "a": 3, "sur": 3, "au": 3, "plus": 3, "pas": 2.5, "ne": 2.5, "se": 2.5,
+    "ce": 2.5, "avec": 2.5, "ou": 2, "sont": 2, "son": 1.8, "aux": 1.8, "sa": 1.5,
+    "ses": 1.5, "on": 1.5, "elle": 1.5, "ont": 1.2, "ils": 1.2, "cette": 1.2, "ces": 1.2,
+    "mais": 1.2, "comme": 1.2, "leur": 1, "tout": 1, "être": 1, "leurs": 0.8, "aussi": 0.8,
+    "tous": 0.8, "fait": 0.8, "peut": 0.8, "dont": 0.8, "entre": 0.6, "sans": 0.6,
+    "doit": 0.5, "sous": 0.4, "après": 0.4, "ainsi": 0.4, "donc": 0.4, "avant": 0.3,
+    "lors": 0.3,
+}
+_FUNCTION_SHARE = 300  # per 1,000 words: the rest are content words
 
 _CONTENT_WORDS = (
     "achat achats public publique marché marchés acheteur acheteurs clause clauses critère "
@@ -99,10 +110,12 @@ class Text:
 
     def __init__(self, rng: random.Random):
         self.rng = rng
-        words = _FUNCTION_WORDS + _CONTENT_WORDS
-        # Zipf-like: function words first, weight 1/rank.
-        self.words = words
-        self.weights = [1.0 / (rank + 1) ** 0.9 for rank in range(len(words))]
+        # Function words at their usual frequencies, content words Zipf-like, ranked after
+        # them (1/(rank + 30)): the commonest content word is then about 1 % of the words.
+        zipf = [1.0 / (rank + 30) for rank in range(1, len(_CONTENT_WORDS) + 1)]
+        scale = (1000 - _FUNCTION_SHARE) / sum(zipf)
+        self.words = list(_FUNCTION_WORDS) + _CONTENT_WORDS
+        self.weights = list(_FUNCTION_WORDS.values()) + [w * scale for w in zipf]
         self.cumulative = list(_accumulate(self.weights))
 
     def rare(self) -> str:
@@ -673,13 +686,17 @@ def run_bench(entries: int, commits: int, seed: int = SEED, repeat: int = 2,
             "build_with_search_s": round(search_build_s, 3), "check_s": round(check_s, 3),
             "phases": {k: (round(v, 3) if v is not None else None) for k, v in phases.items()},
             "history_available": phases.get("history") is not None,
-            "search_query_kb_max": round(load.total / 1024, 1),
-            "search_query_kb": {"entry": round(load.entry / 1024, 1),
-                                "meta": round(load.meta / 1024, 1),
-                                "largest_chunk": round(load.largest_chunk / 1024, 1),
-                                "filters": round(load.filters / 1024, 1),
-                                "fragments": round(load.fragments / 1024, 1),
-                                "chunks": load.chunks},
+            # entry file + largest word chunk + all filter files (see search.query_load)
+            "search_query_kb_max": _kb(load.index),
+            "search_query_kb": {"entry": _kb(load.entry),
+                                "largest_chunk": _kb(load.largest_chunk),
+                                "filters": _kb(load.filters), "meta": _kb(load.meta),
+                                "fragments": _kb(load.fragments),
+                                "complete": _kb(load.complete),
+                                "chunks": len(load.chunk_sizes),
+                                "next_largest_chunks": [_kb(c) for c in load.chunk_sizes[1:4]],
+                                "median_chunk": _kb(load.chunk_sizes[len(load.chunk_sizes) // 2])
+                                if load.chunk_sizes else 0.0},
             "ratios": {
                 "build/bare": round(build_s / bare_s, 2),
                 "build_with_search/bare": round(search_build_s / bare_s, 2),
@@ -694,6 +711,10 @@ def run_bench(entries: int, commits: int, seed: int = SEED, repeat: int = 2,
     finally:
         if not keep:
             shutil.rmtree(base, ignore_errors=True)
+
+
+def _kb(size: int) -> float:
+    return round(size / 1024, 1)
 
 
 def cpu_model() -> str:
@@ -742,9 +763,11 @@ def format_table(data: dict) -> str:
                    + ("" if value is not None else " (étape pas encore disponible)"))
     q = data["search_query_kb"]
     out += ["", f"Recherche : une requête d'un mot charge au plus {data['search_query_kb_max']} "
-            f"Ko d'index (entrée {q['entry']} + métadonnées {q['meta']} + plus gros bloc de "
-            f"mots {q['largest_chunk']} sur {q['chunks']} + filtres {q['filters']} + 5 "
-            f"fragments {q['fragments']}).",
+            f"Ko d'index (entrée {q['entry']} + plus gros bloc de mots {q['largest_chunk']} "
+            f"+ filtres {q['filters']}) ; {q['complete']} Ko avec les métadonnées "
+            f"({q['meta']}) et 5 résultats ({q['fragments']}).",
+            f"Blocs de mots : {q['chunks']}, médiane {q['median_chunk']} Ko, les plus gros "
+            f"ensuite : {', '.join(str(c) for c in q['next_largest_chunks'])} Ko.",
             "Le PDF du parcours n'est pas produit pendant le banc d'essai (coût fixe, hors site)."]
     if data.get("workdir"):
         out.append(f"Fichiers conservés dans {data['workdir']}.")

@@ -32,7 +32,8 @@ LANGUAGE = "fr"
 _FRAGMENT_MAGIC = b"pagefind_dcd"  # Pagefind's prefix inside each decompressed index file
 # History and diff pages (achats.render.history), static assets, the index itself.
 SKIPPED_FOLDERS = {"historique", "assets", BUNDLE}
-EXCLUDED = [".headerlink", ".achats-copier"]  # not words of the page: "¶" permalinks, button
+# Not words of the page: "¶" permalinks, the copy button, path and history navigation.
+EXCLUDED = [".headerlink", ".achats-copier", ".achats-parcours", ".achats-historique"]
 
 
 @dataclass
@@ -156,41 +157,49 @@ def indexed_pages(site_dir: Path) -> list[dict]:
 
 @dataclass
 class QueryLoad:
-    """Upper bound of the index data (bytes on the wire) one single-word query downloads."""
+    """What one single-word query makes a browser download from the index, at worst
+    (stored sizes in bytes: the files are gzip-compressed, this is what travels)."""
 
     entry: int  # pagefind-entry.json
-    meta: int  # pagefind.<hash>.pf_meta: page list and chunk boundaries
+    meta: int  # pagefind.<hash>.pf_meta: every page's hash and word count, chunk boundaries
     largest_chunk: int  # the biggest word-index chunk (a query loads the chunk of its word)
-    filters: int  # every filter file (the UI loads them all to show the facet counts)
-    fragments: int  # the five largest fragments (the UI shows five results at first)
-    chunks: int = 0  # number of word-index chunks
+    filters: int  # every filter file (Pagefind UI loads them all to show facet counts)
+    fragments: int  # the five largest fragments (Pagefind UI shows five results at first)
+    chunk_sizes: list  # every word-index chunk, largest first
 
     @property
-    def total(self) -> int:
-        return self.entry + self.meta + self.largest_chunk + self.filters + self.fragments
+    def index(self) -> int:
+        """Entry file + largest word chunk + filter files: the index data proper."""
+        return self.entry + self.largest_chunk + self.filters
+
+    @property
+    def complete(self) -> int:
+        """Everything the first screen of results needs: also the metadata and fragments."""
+        return self.index + self.meta + self.fragments
 
 
 RESULTS_SHOWN_FIRST = 5
 
 
 def query_load(bundle: Path) -> QueryLoad:
-    """Worst case of what one single-word query makes a browser download from the index.
+    """Worst case of what one single-word query downloads from the index.
 
-    Pagefind's client loads, for any search: the entry file, the language's metadata file,
-    then the word-index chunk whose word range holds the (stemmed) word, then one fragment
-    per result displayed. Pagefind UI also loads every filter file to show facet counts. So
-    the worst single-word query is: entry + metadata + the largest chunk + all filter files +
-    the five largest fragments. Sizes are the stored (gzip-compressed) sizes, which is what
-    travels. The program and WebAssembly files are left out: they are the same size whatever
-    the number of pages, and cached after the first search.
+    Pagefind's client loads, for any search: the entry file and the language's metadata file
+    (on the first search), then the word-index chunk whose word range holds the (stemmed)
+    word, then one fragment per result displayed; Pagefind UI also loads every filter file
+    to show the facet counts. The worst single-word query is thus the one whose word lies in
+    the largest chunk: ``index`` counts entry + that chunk + all filter files, ``complete``
+    adds the metadata file and the five largest fragments. The program and WebAssembly files
+    are left out: their size does not depend on the number of pages, and browsers cache them.
     """
     bundle = Path(bundle)
     entry_file = bundle / "pagefind-entry.json"
     meta_file = bundle / f"pagefind.{_entry(bundle)['hash']}.pf_meta"
-    chunks = [p.stat().st_size for p in (bundle / "index").glob("*.pf_index")]
+    chunks = sorted((p.stat().st_size for p in (bundle / "index").glob("*.pf_index")),
+                    reverse=True)
     filters = [p.stat().st_size for p in (bundle / "filter").glob("*.pf_filter")]
     fragments = sorted((p.stat().st_size for p in (bundle / "fragment").glob("*.pf_fragment")),
                        reverse=True)
     return QueryLoad(entry=entry_file.stat().st_size, meta=meta_file.stat().st_size,
-                     largest_chunk=max(chunks, default=0), filters=sum(filters),
-                     fragments=sum(fragments[:RESULTS_SHOWN_FIRST]), chunks=len(chunks))
+                     largest_chunk=chunks[0] if chunks else 0, filters=sum(filters),
+                     fragments=sum(fragments[:RESULTS_SHOWN_FIRST]), chunk_sizes=chunks)
