@@ -227,12 +227,14 @@ def _plan(project: Project, problems: ProblemList) -> list[_Job]:
 
 def load_entries(project: Project, problems: ProblemList) -> list[Entry]:
     """All entries of all collections, in a stable order (pieces attached to their tender)."""
-    jobs = _plan(project, problems)
+    return entries_from_jobs(_plan(project, problems), problems)
+
+
+def entries_from_jobs(jobs: list[_Job], problems: ProblemList) -> list[Entry]:
+    """Parse planned files into entries; a piece's ``parent`` indexes ``jobs``."""
     entries: list[Entry] = []
     by_job: dict[int, Entry] = {}
     for index, job in enumerate(jobs):
-        # Tried: spreading this over two processes. Pickling the parsed documents back cost
-        # more than the parsing saved, so it stays in one process.
         doc, found = parse_document(job.path, job.rel, required=job.piece is None)
         problems.extend(found)
         if job.piece is None:
@@ -241,3 +243,26 @@ def load_entries(project: Project, problems: ProblemList) -> list[Entry]:
         else:
             by_job[job.parent].pieces.append(_piece(job.piece, job.path, job.rel, doc))
     return entries
+
+
+def plan_in_groups(project: Project, problems: ProblemList) -> list[list[tuple]]:
+    """The planned files as picklable groups (an entry and its pieces), for worker processes:
+    (collection name, path, rel, piece kind or None)."""
+    groups: list[list[tuple]] = []
+    for job in _plan(project, problems):
+        item = (job.collection.name, str(job.path), job.rel, job.piece)
+        if job.piece is None:
+            groups.append([item])
+        else:
+            groups[-1].append(item)
+    return groups
+
+
+def jobs_from_groups(groups: list[list[tuple]]) -> list[_Job]:
+    jobs: list[_Job] = []
+    for group in groups:
+        parent = len(jobs)
+        for name, path, rel, piece in group:
+            jobs.append(_Job(COLLECTIONS[name], Path(path), rel, piece,
+                             parent if piece else None))
+    return jobs

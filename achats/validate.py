@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 
 from .fingerprint import fingerprint
-from .load import Entry, load_entries
+from .load import Entry, entries_from_jobs, jobs_from_groups, load_entries, plan_in_groups
 from .problems import WARNING, ProblemList
 from .project import DATA_DIR, Project
 from .schema import BY_PREFIX, PIECE_FIELDS, CheckContext, check_mapping, load_vocabularies
@@ -29,24 +30,75 @@ FENCE = re.compile(r"^\s*(```|~~~)")
 class CheckResult:
     project: Project
     vocab: Vocabularies
-    entries: list[Entry]
+    entries: list[Entry]  # empty after a parallel check, which keeps only problems
     problems: ProblemList
+    count: int = 0  # entries checked
 
     @property
     def ok(self) -> bool:
         return not self.problems.errors
 
 
-def check_project(project: Project) -> CheckResult:
-    """Load and validate the whole project; never raises on bad content."""
+def check_project(project: Project, parallel: bool = False) -> CheckResult:
+    """Load and validate the whole project; never raises on bad content.
+
+    ``parallel`` (for `achats check`, which needs only the problems) spreads the per-entry
+    work over the cores on large corpora; the entries then stay in the worker processes.
+    """
     problems = ProblemList()
     vocab = load_vocabularies(project.data_dir, DATA_DIR, problems)
-    entries = load_entries(project, problems)
+    if parallel:
+        groups = plan_in_groups(project, problems)
+        workers = min(os.cpu_count() or 1, 8)
+        if len(groups) >= PARALLEL_FROM and workers > 1:
+            records, refs = _check_in_workers(groups, vocab, problems, workers)
+            check_across(records, refs, problems)
+            ids = {r.id for r in records if r.id}
+            validate_path(vocab, ids, problems)
+            validate_pages(project, ids, problems)
+            return CheckResult(project, vocab, [], problems, count=len(groups))
+        entries = entries_from_jobs(jobs_from_groups(groups), problems)
+    else:
+        entries = load_entries(project, problems)
     validate_entries(entries, vocab, problems)
     ids = {e.id for e in entries if e.id}
     validate_path(vocab, ids, problems)
     validate_pages(project, ids, problems)
-    return CheckResult(project, vocab, entries, problems)
+    return CheckResult(project, vocab, entries, problems, count=len(entries))
+
+
+# Below this many entries one process is faster than starting workers.
+PARALLEL_FROM = 2000
+
+
+def _check_groups(args) -> tuple:
+    """In a worker: load and check some entries; return only what crosses back cheaply."""
+    groups, vocab = args
+    problems = ProblemList()
+    refs: list[Ref] = []
+    records: list[Record] = []
+    for entry in entries_from_jobs(jobs_from_groups(groups), problems):
+        refs += check_entry(entry, vocab, problems)
+        if entry.parsed:
+            records.append(record_of(entry))
+    return list(problems), records, refs
+
+
+def _check_in_workers(groups, vocab, problems: ProblemList, workers: int):
+    import multiprocessing
+
+    size = -(-len(groups) // workers)
+    chunks = [(groups[i:i + size], vocab) for i in range(0, len(groups), size)]
+    records: list[Record] = []
+    refs: list[Ref] = []
+    # fork: workers inherit the loaded modules; each returns problems, records and refs,
+    # not the parsed entries (pickling those back cost more than the parsing saved).
+    with multiprocessing.get_context("fork").Pool(len(chunks)) as pool:
+        for found, part_records, part_refs in pool.map(_check_groups, chunks):
+            problems.extend(found)
+            records += part_records
+            refs += part_refs
+    return records, refs
 
 
 def validate_pages(project: Project, ids: set, problems: ProblemList) -> None:
@@ -140,80 +192,121 @@ def _strings(value, path=""):
             yield from _strings(v, f"{path}[{i}]")
 
 
+@dataclass(frozen=True)
+class Record:
+    """What the cross-entry checks need of an entry (small: it crosses process borders)."""
+
+    rel: str
+    id: str | None
+    id_line: int
+    public: bool
+
+
+@dataclass(frozen=True)
+class Ref:
+    """One reference to an entry by ID, from a front-matter field or from a text."""
+
+    rel: str  # file holding the reference (an entry or one of a tender's pieces)
+    field: str
+    line: int
+    target: str
+    prefixes: tuple  # allowed ID prefixes, empty for any
+    source_id: str | None
+    source_public: bool
+
+
 def validate_entries(entries: list[Entry], vocab: Vocabularies, problems: ProblemList) -> None:
-    by_id: dict[str, Entry] = {}
-    references: list[tuple[Entry, str, int, str, tuple]] = []  # entry, field, line, id, prefixes
-
+    refs: list[Ref] = []
     for entry in entries:
-        if not entry.parsed:
+        refs += check_entry(entry, vocab, problems)
+    check_across([record_of(e) for e in entries if e.parsed], refs, problems)
+
+
+def record_of(entry: Entry) -> Record:
+    return Record(entry.rel, entry.id, entry.line("id"), entry.is_public)
+
+
+def check_entry(entry: Entry, vocab: Vocabularies, problems: ProblemList) -> list[Ref]:
+    """Everything that can be checked on one entry alone; returns its references."""
+    if not entry.parsed:
+        return []
+    ctx = CheckContext(vocab.vocabularies, vocab.articles)
+    refs: list[Ref] = []
+    source = (entry.id, entry.is_public)
+
+    def report(field, message, severity="erreur", line_from=None, _e=entry):
+        line = _e.line(line_from) if line_from is not None else _e.line(field)
+        problems.add(_e.rel, line, field, message, severity)
+
+    check_mapping(entry.collection.fields, entry.meta, "", ctx, report)
+    refs += [Ref(entry.rel, field, entry.line(field), target, prefixes, *source)
+             for field, target, prefixes in ctx.references]
+
+    for field, text in _strings(entry.meta):
+        # "<" or ":" is in every unsafe pattern: most values are skipped without a regex.
+        if ("<" in text or ":" in text) and _UNSAFE_ANY.search(text):
+            for pattern, message in UNSAFE:
+                if pattern.search(text):
+                    report(field, message)
+
+    def report_body(line, message, field="texte", severity="erreur", _e=entry):
+        problems.add(_e.rel, line, field, message, severity)
+
+    _unsafe_body(entry.body, entry.body_line, report_body)
+    _no_title_in_body(entry.body, entry.body_line, report_body)
+    refs += [Ref(entry.rel, "texte", line, target, (), *source)
+             for line, target, _label in iter_body_links(entry.body, entry.body_line)]
+    for piece in entry.pieces:
+        pctx = CheckContext(vocab.vocabularies, vocab.articles)
+        check_mapping(PIECE_FIELDS, piece.meta, "", pctx,
+                      lambda f, m, s="erreur", line_from=None, _p=piece:
+                      problems.add(_p.rel, line_of(_p.lines, line_from or f), f, m, s))
+        _unsafe_body(piece.body, piece.body_line,
+                     lambda line, message, _p=piece: problems.add(_p.rel, line, "texte",
+                                                                 message))
+        refs += [Ref(piece.rel, "texte", line, target, (), *source)
+                 for line, target, _label in iter_body_links(piece.body, piece.body_line)]
+    _collection_rules(entry, report)
+    return refs
+
+
+def check_across(records: list[Record], refs: list[Ref], problems: ProblemList) -> None:
+    """Unique IDs, and references that resolve to an entry of the right kind."""
+    by_id: dict[str, Record] = {}
+    for record in records:
+        if not record.id:
             continue
-        ctx = CheckContext(vocab.vocabularies, vocab.articles)
-
-        def report(field, message, severity="erreur", line_from=None, _e=entry):
-            line = _e.line(line_from) if line_from is not None else _e.line(field)
-            problems.add(_e.rel, line, field, message, severity)
-
-        check_mapping(entry.collection.fields, entry.meta, "", ctx, report)
-        for field, target, prefixes in ctx.references:
-            references.append((entry, field, entry.line(field), target, prefixes))
-
-        ident = entry.id
-        if ident:
-            if ident in by_id:
-                first = by_id[ident]
-                report("id", f"identifiant « {ident} » en double : déjà utilisé par "
-                       f"{first.rel}:{first.line('id')}. Prenez l'identifiant libre suivant "
-                       "(achats new le calcule).")
-            else:
-                by_id[ident] = entry
-
-        for field, text in _strings(entry.meta):
-            # "<" or ":" is in every unsafe pattern: most values are skipped without a regex.
-            if ("<" in text or ":" in text) and _UNSAFE_ANY.search(text):
-                for pattern, message in UNSAFE:
-                    if pattern.search(text):
-                        report(field, message)
-
-        def report_body(line, message, field="texte", severity="erreur", _e=entry, rel=None):
-            problems.add(rel or _e.rel, line, field, message, severity)
-
-        _unsafe_body(entry.body, entry.body_line, report_body)
-        _no_title_in_body(entry.body, entry.body_line, report_body)
-        for line, target, _label in iter_body_links(entry.body, entry.body_line):
-            references.append((entry, "texte", line, target, ()))
-        for piece in entry.pieces:
-            pctx = CheckContext(vocab.vocabularies, vocab.articles)
-            check_mapping(PIECE_FIELDS, piece.meta, "", pctx,
-                          lambda f, m, s="erreur", line_from=None, _p=piece:
-                          problems.add(_p.rel, line_of(_p.lines, line_from or f), f, m, s))
-            _unsafe_body(piece.body, piece.body_line,
-                          lambda line, message, _p=piece: problems.add(_p.rel, line, "texte",
-                                                                      message))
-            for line, target, _label in iter_body_links(piece.body, piece.body_line):
-                references.append((entry, "texte", line, target, (), ) + (piece.rel,))
-
-        _collection_rules(entry, report)
-
-    for ref in references:
-        entry, field, line, target, prefixes = ref[:5]
-        rel = ref[5] if len(ref) > 5 else entry.rel
-        found = by_id.get(target)
+        first = by_id.get(record.id)
+        if first is not None:
+            problems.add(record.rel, record.id_line, "id",
+                         f"identifiant « {record.id} » en double : déjà utilisé par "
+                         f"{first.rel}:{first.id_line}. Prenez l'identifiant libre suivant "
+                         "(achats new le calcule).")
+        else:
+            by_id[record.id] = record
+    for ref in refs:
+        found = by_id.get(ref.target)
+        prefix = ref.target.split("-")[0]
         if found is None:
-            collection = BY_PREFIX.get(target.split("-")[0])
+            collection = BY_PREFIX.get(prefix)
             where = f" (collection « {collection.name} »)" if collection else ""
-            problems.add(rel, line, field, f"référence inconnue « {target} » : aucune fiche "
-                         f"ne porte cet identifiant{where}.")
+            problems.add(ref.rel, ref.line, ref.field, f"référence inconnue « {ref.target} » : "
+                         f"aucune fiche ne porte cet identifiant{where}.")
             continue
-        if prefixes and target.split("-")[0] not in prefixes:
-            problems.add(rel, line, field, f"« {target} » n'est pas du bon type : ce champ "
-                         f"attend des identifiants {', '.join(p + '-…' for p in prefixes)}.")
+        if ref.prefixes and prefix not in ref.prefixes:
+            problems.add(ref.rel, ref.line, ref.field, f"« {ref.target} » n'est pas du bon "
+                         f"type : ce champ attend des identifiants "
+                         f"{', '.join(p + '-…' for p in ref.prefixes)}.")
             continue
-        if found is entry and field != "texte":
-            problems.add(rel, line, field, f"la fiche se cite elle-même ({target}).", WARNING)
-        if field != "texte" and entry.is_public and not found.is_public:
-            problems.add(rel, line, field, f"fiche publique qui dépend de « {target} », fiche "
-                         "interne : dans la version publique, ce renvoi sera du texte simple.",
-                         WARNING)
+        if ref.field == "texte":
+            continue
+        if found.id == ref.source_id:
+            problems.add(ref.rel, ref.line, ref.field,
+                         f"la fiche se cite elle-même ({ref.target}).", WARNING)
+        if ref.source_public and not found.public:
+            problems.add(ref.rel, ref.line, ref.field, f"fiche publique qui dépend de "
+                         f"« {ref.target} », fiche interne : dans la version publique, ce renvoi "
+                         "sera du texte simple.", WARNING)
 
 
 def _collection_rules(entry: Entry, report) -> None:

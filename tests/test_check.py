@@ -76,3 +76,24 @@ def test_help_is_french_with_examples(run_cli):
         code, out, _ = run_cli(name.replace("_", "-"), "--help")
         assert code == 0
         assert "Exemple" in out, name
+
+
+def test_parallel_check_finds_exactly_what_the_serial_one_finds(project_dir, monkeypatch):
+    """Spreading `achats check` over worker processes changes nothing in its findings."""
+    import shutil
+    from pathlib import Path
+
+    from achats import validate
+    from achats.project import Project
+
+    golden = Path(__file__).resolve().parent / "golden"
+    for case in ("guide-id-double", "marche-reference-champ", "clause-vocabulaire",
+                 "apero-script", "guide-reference-inconnue"):
+        shutil.copytree(golden / case / "input", project_dir, dirs_exist_ok=True)
+    serial = validate.check_project(Project(project_dir))
+    monkeypatch.setattr(validate, "PARALLEL_FROM", 1)
+    parallel = validate.check_project(Project(project_dir), parallel=True)
+    assert parallel.entries == []  # the workers kept them: this really ran in parallel
+    assert parallel.count == serial.count
+    assert parallel.problems.as_text() == serial.problems.as_text()
+    assert len(serial.problems.errors) >= 5

@@ -24,7 +24,7 @@ def register(parser):
 
 
 def run(args) -> int:
-    result = check_project(Project.find(args.projet))
+    result = check_project(Project.find(args.projet), parallel=True)
     problems = result.problems
     if args.format == "json":
         print(problems.as_json())
@@ -32,5 +32,5 @@ def run(args) -> int:
         if problems:
             print(problems.as_text())
         stream = sys.stdout
-        print(f"{len(result.entries)} fiches vérifiées : {problems.summary()}.", file=stream)
+        print(f"{result.count} fiches vérifiées : {problems.summary()}.", file=stream)
     return 1 if problems.errors else 0
