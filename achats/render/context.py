@@ -26,10 +26,6 @@ def piece_uri(entry: Entry, piece: Piece) -> str:
     return f"{entry.collection.url_folder}/{entry.slug}/{piece.path.name}"
 
 
-def history_uri(entry: Entry) -> str:
-    return f"historique/{entry.id.lower()}.md"
-
-
 def rel(from_uri: str, to_uri: str) -> str:
     """Relative Markdown link from one source URI to another (MkDocs resolves .md links)."""
     return posixpath.relpath(to_uri, posixpath.dirname(from_uri) or ".")
