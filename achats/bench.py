@@ -184,6 +184,15 @@ def _ident(prefix: str, number: int, width: int) -> str:
     return f"{prefix}-{number:0{width}d}"
 
 
+def _unique(items) -> list:
+    """Lists in front matter may not repeat a value (achats check refuses duplicates)."""
+    return list(dict.fromkeys(items))
+
+
+def _unique_by_name(items: list[dict]) -> list[dict]:
+    return list({item["nom"]: item for item in items}.values())
+
+
 def _front_matter(meta: dict, body: str) -> str:
     return "---\n" + yaml.dump(meta, Dumper=_Dumper, allow_unicode=True, sort_keys=False,
                                width=100) + "---\n" + body
@@ -253,7 +262,7 @@ class _Writer:
         }
         if kind == "critere_attribution":
             meta["ponderation"] = f"{rng.choice((5, 10, 15, 20))} %"
-        meta["risques"] = [text.sentence(6, 14) for _ in range(rng.randint(0, 2))]
+        meta["risques"] = _unique(text.sentence(6, 14) for _ in range(rng.randint(0, 2)))
         meta["clauses_liees"] = [i for i in self.refs("clause", 0, 2) if i != ident]
         meta["sources"] = ["Synthèse du banc d'essai."]
         meta["tags"] = rng.sample(self.tags, rng.randint(0, 2))
@@ -286,11 +295,11 @@ class _Writer:
                 "date": dt.date(2012, 1, 1) + dt.timedelta(days=rng.randint(0, 5000)),
                 "lieu": rng.choice(["Lyon", "Grenoble", "Saint-Étienne", "Annecy", "Valence",
                                     "Chambéry", "Bourg-en-Bresse"]),
-                "fournisseurs": [{"nom": text.title(), "activite": text.sentence(5, 10)}
-                                 for _ in range(rng.randint(1, 3))],
-                "participants": [f"agent {text.rare()}" for _ in range(rng.randint(1, 4))],
-                "etonnements": [text.sentence() for _ in range(rng.randint(1, 4))],
-                "pistes": [text.sentence() for _ in range(rng.randint(1, 3))],
+                "fournisseurs": _unique_by_name([{"nom": text.title(), "activite": text.sentence(5, 10)}
+                                                 for _ in range(rng.randint(1, 3))]),
+                "participants": _unique(f"agent {text.rare()}" for _ in range(rng.randint(1, 4))),
+                "etonnements": _unique(text.sentence() for _ in range(rng.randint(1, 4))),
+                "pistes": _unique(text.sentence() for _ in range(rng.randint(1, 3))),
                 "clauses": self.refs("clause", 0, 3)}
         path = self.root / "content/rapports" / f"{ident.lower()}-{_slug(meta['titre'])}.md"
         self.write(path, meta, self.body(rng.randint(300, 800)))
@@ -305,7 +314,8 @@ class _Writer:
                 "intervenants": [{"origine": rng.choice(["interne", "externe"]),
                                   "organisation": text.title(), "projet": text.sentence(5, 9)}
                                  for _ in range(rng.randint(2, 5))],
-                "questions": [text.sentence(6, 12)[:-1] + " ?" for _ in range(rng.randint(1, 4))],
+                "questions": _unique(text.sentence(6, 12)[:-1] + " ?"
+                                     for _ in range(rng.randint(1, 4))),
                 "evaluation": text.sentence(), "suites": [text.sentence()]}
         path = self.root / "content/aperos" / f"{ident.lower()}-{_slug(meta['titre'])}.md"
         self.write(path, meta, self.body(rng.randint(300, 800)))
@@ -320,7 +330,7 @@ class _Writer:
                 "familles": self.pick("familles", 1, 2),
                 "montant_estime": rng.randint(5, 500) * 1000, "statut": status,
                 "roles": {"gestionnaire": f"@{text.rare()}",
-                          "editeurs": [f"@{text.rare()}" for _ in range(rng.randint(0, 2))],
+                          "editeurs": _unique(f"@{text.rare()}" for _ in range(rng.randint(0, 2))),
                           "commentateurs": ["@dajcp"], "observateurs": []},
                 "clauses": self.refs("clause", 1, 5),
                 "calendrier": [{"jalon": "Publication de l'avis",
@@ -546,7 +556,9 @@ def _run(command: list[str], cwd: Path, what: str) -> float:
                           errors="replace")
     seconds = time.perf_counter() - started
     if done.returncode != 0:
-        tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-12:])
+        lines = (done.stderr or done.stdout).strip().splitlines()
+        errors = [line for line in lines if "avertissement" not in line]  # warnings: noise
+        tail = "\n".join(errors[-12:] or lines[-12:])
         raise AchatsError(f"banc d'essai : {what} a échoué (code {done.returncode}) :\n{tail}")
     return seconds
 
