@@ -232,7 +232,8 @@ def test_header_search_finds_a_clause_with_kind_and_id(served, browser):
     dialog = page.get_by_role("dialog", name="Rechercher dans le site")
     dialog.get_by_role("textbox").fill("environnementale")
     first = dialog.locator(".pagefind-ui__result").first
-    first.wait_for(timeout=10_000)
+    # A result shows a grey placeholder until its fragment is loaded; then comes its link.
+    first.locator(".pagefind-ui__result-link").first.wait_for(timeout=10_000)
     title = first.locator(".pagefind-ui__result-title").first.inner_text()
     assert title == "Critère environnemental"
     tags = first.locator(".pagefind-ui__result-tag").all_inner_texts()
