@@ -13,6 +13,7 @@ from ..audit import audit_public_site
 from ..graph import Graph, build_graph, restrict
 from ..history import read_history
 from ..pdf import write_path_pdf
+from ..problems import AchatsError
 from ..project import DATA_DIR, Project
 from ..render import RenderContext, render_site
 from ..render.html import unwrap
@@ -42,7 +43,6 @@ class BuildState:
     history: object = None
     ctx: RenderContext | None = None  # how this build renders (links, variant, history)
     pages: dict = dc_field(default_factory=dict)
-    abbreviations: str = ""
     public_leaks_checked: bool = False
 
 
@@ -160,8 +160,16 @@ def on_post_build(config) -> None:
     """After the build: the path's PDF (unless extra.pdf is false or we are serving), the
     history pages, the search index (unless extra.recherche is false), then the public
     variant's leak audit, which sees them all."""
-    state = state_of(config)
-    site = Path(config.site_dir)
+    try:
+        _after_build(config, state_of(config), Path(config.site_dir))
+    except AchatsError as exc:
+        if isinstance(exc, PluginError):
+            raise
+        # MkDocs prints a PluginError as a message; anything else as a traceback.
+        raise PluginError(str(exc)) from None
+
+
+def _after_build(config, state: BuildState, site: Path) -> None:
     if state.ctx.pdf:
         write_path_pdf(site, state.graph, site_url=config.site_url or "",
                        site_name=config.site_name, variant=state.variant)
