@@ -19,6 +19,18 @@ def on_files(files, config):
     return site.on_files(files, config)
 
 
+def on_nav(nav, config, files):
+    return site.on_nav(nav, config, files)
+
+
+def on_env(env, config, files):
+    return site.on_env(env, config, files)
+
+
+def on_build_error(error):
+    site.on_build_error(error)
+
+
 def on_page_markdown(markdown, page, config, files):
     return site.on_page_markdown(markdown, page, config, files)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from fnmatch import fnmatch
 from dataclasses import dataclass, field as dc_field
 from pathlib import Path
 
@@ -16,11 +17,14 @@ from ..pdf import write_path_pdf
 from ..problems import AchatsError
 from ..project import DATA_DIR, Project
 from ..render import RenderContext, render_site
+from ..render.glossary import Glossary
 from ..render.html import unwrap
 from ..render.history import DEFAULT_DIFFS, history_html_pages, history_section
 from ..schema import COLLECTIONS
 from ..search import index_site
 from ..validate import CheckResult, check_project
+from . import parallel
+from .theme import prepare_env
 
 log = logging.getLogger("mkdocs.plugins.achats")
 STATE_ATTRIBUTE = "_achats_build"
@@ -44,6 +48,9 @@ class BuildState:
     ctx: RenderContext | None = None  # how this build renders (links, variant, history)
     pages: dict = dc_field(default_factory=dict)
     public_leaks_checked: bool = False
+    theme_css: list = dc_field(default_factory=list)  # the theme's stylesheets, site-relative
+    history_pages_written: bool = False  # by the second process (achats.site.parallel)
+    glossary: Glossary | None = None
 
 
 class _Process:
@@ -94,9 +101,8 @@ def on_config(config):
     ctx.extra_sections.append(history_section)
     state = BuildState(project, variant, result, graph, history, ctx)
     state.pages = render_site(ctx)
-    # The glossary as the abbr extension's own option (same <abbr> output): appending the
-    # definitions to every page's Markdown doubled each page's conversion time.
-    config.mdx_configs.setdefault("abbr", {})["glossary"] = dict(result.vocab.glossary)
+    # The glossary's <abbr> tooltips go into each converted page (on_page_content).
+    state.glossary = Glossary(result.vocab.glossary)
     setattr(config, STATE_ATTRIBUTE, state)
     return config
 
@@ -111,12 +117,41 @@ def on_files(files: Files, config) -> Files:
                 f"{Path(config.docs_dir).name}/{uri} : ce fichier porte le nom d'une page "
                 "générée par la base ; renommez-le.")
         files.append(File.generated(config, uri, content=content))
+    # The history pages use the theme's stylesheets, whose names carry a hash.
+    state.theme_css = sorted(f.dest_uri for f in files.css_files()
+                             if fnmatch(f.dest_uri, "assets/stylesheets/main.*.min.css")
+                             or fnmatch(f.dest_uri, "assets/stylesheets/palette.*.min.css"))
     return files
 
 
+def on_nav(nav, config, files):
+    """Last event before the pages are built: hands a share of them to a second process
+    on sites large enough (achats.site.parallel)."""
+    state = state_of(config)
+    # A history page (HTML of its own, no theme) costs about a third of a site page.
+    history_cost = (0.3 * len(state.graph.entries)
+                    if state.history is not None and state.history.complete else 0.0)
+    if parallel.start(config, files, nav, _Process.command,
+                      after_pages=lambda: _write_history_pages(config, state),
+                      after_pages_cost=history_cost):
+        state.history_pages_written = True
+    return nav
+
+
+def on_env(env, config, files):
+    """The theme environment: navigation rendered once per folder (achats.site.theme)."""
+    prepare_env(env, config)
+    parallel.remember_env(config, env)
+    return env
+
+
+def on_build_error(error) -> None:
+    """A failed build stops the second process, if any (the config is not passed here)."""
+    parallel.abandon_all()
+
+
 def on_page_markdown(markdown: str, page, config, files) -> str:
-    """Resolves [[ID]] links in hand-written pages (generated ones already are); the
-    glossary's abbreviations come from the abbr extension's option set in on_config."""
+    """Resolves [[ID]] links in hand-written pages (generated ones already are)."""
     state = state_of(config)
     if page.file.generated_by is None:
         markdown = state.ctx.resolve_body(markdown, page.file.src_uri)
@@ -124,8 +159,9 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
 
 
 def on_page_content(html: str, page, config, files) -> str:
-    """Puts the generated cards, tables and lists back into the converted page."""
-    return unwrap(html)
+    """Puts the generated cards, tables and lists back into the converted page, then marks
+    the glossary's abbreviations in all of it."""
+    return state_of(config).glossary.apply(unwrap(html))
 
 
 def on_serve(server, config, builder):
@@ -145,9 +181,7 @@ def _write_history_pages(config, state: BuildState) -> None:
         raise PluginError(f"mkdocs.yml : extra.historique_diffs doit être un nombre entier "
                           f"positif ou nul (trouvé « {diffs} »).")
     site = Path(config.site_dir)
-    css = [p.relative_to(site).as_posix() for pattern in ("main.*.min.css", "palette.*.min.css")
-           for p in sorted((site / "assets/stylesheets").glob(pattern))]
-    css += [str(href) for href in config.extra_css]
+    css = state.theme_css + [str(href) for href in config.extra_css]
     for rel, page in history_html_pages(state.ctx, css, diffs).items():
         target = site / rel
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -161,6 +195,7 @@ def on_post_build(config) -> None:
     history pages, the search index (unless extra.recherche is false), then the public
     variant's leak audit, which sees them all."""
     try:
+        parallel.finish(config)
         _after_build(config, state_of(config), Path(config.site_dir))
     except AchatsError as exc:
         if isinstance(exc, PluginError):
@@ -176,7 +211,8 @@ def _after_build(config, state: BuildState, site: Path) -> None:
     elif _Process.command == "serve" and (config.extra or {}).get("pdf", True):
         log.info("achats : aperçu : le PDF du parcours n'est pas régénéré pendant « serve » "
                  "(achats build le produit).")
-    _write_history_pages(config, state)
+    if not state.history_pages_written:
+        _write_history_pages(config, state)
     if (config.extra or {}).get("recherche", True):
         index_site(site, state.variant)
     if state.variant == "public":
