@@ -34,8 +34,11 @@ LANGUAGE = "fr"
 _FRAGMENT_MAGIC = b"pagefind_dcd"  # Pagefind's prefix inside each decompressed index file
 # History and diff pages (achats.render.history), static assets, the index itself.
 SKIPPED_FOLDERS = {"historique", "assets", BUNDLE}
-# Not words of the page: "¶" permalinks, the copy button, path and history navigation.
-EXCLUDED = [".headerlink", ".achats-copier", ".achats-parcours", ".achats-historique"]
+# Not words of the page: "¶" permalinks, the copy button, path and history navigation, and
+# « Cité dans » (other entries' titles: a search for a word of a title would also find
+# every page citing it).
+EXCLUDED = [".headerlink", ".achats-copier", ".achats-parcours", ".achats-historique",
+            ".achats-cite-dans"]
 BODY_MARK = "data-pagefind-body"  # pages without it are not indexed
 
 

@@ -82,6 +82,10 @@ def test_only_the_article_is_indexed(intranet):
     assert "Version intranet" not in clause["content"]
     assert "Copier le texte" not in clause["content"]
     assert "¶" not in clause["content"]
+    # « Cité dans » lists other entries' titles: not words of this clause.
+    assert "Cité dans" in (intranet / "clauses/cl-001-environnement/index.html").read_text(
+        "utf-8")
+    assert "Cité dans" not in clause["content"]
     chapter = by_id(intranet)["GU-001"]["content"]  # first step of the new-arrivals path
     assert "Suivant" not in chapter and "Un chapitre de test" in chapter
 

@@ -122,7 +122,7 @@ def backlinks(ctx: RenderContext, entry: Entry, uri: str) -> str:
             out.append(f"<p><strong>{COLLECTION_HEADINGS[name]}</strong> : " + ", ".join(
                 ctx.a(uri, e) for e in groups[name]) + "</p>")
     out.append("</div>")
-    return "## Cité dans\n" + raw("".join(out))
+    return "## Cité dans { .achats-cite-dans }\n" + raw("".join(out))
 
 
 def _list(items) -> str:

@@ -42,25 +42,29 @@ def _plural(n: int, word: str) -> str:
 
 # -- the section on the entry page ------------------------------------------------------------
 
+# The class keeps the section out of the search index (achats.search.EXCLUDED).
+_HEADING = "## Historique { .achats-historique }\n\n"
+
+
 def history_section(ctx: RenderContext, entry: Entry, uri: str) -> str:
     """Markdown block « Historique » for an entry page (raw HTML: the link is not a page)."""
     history = ctx.history
     if history is None or not entry.id:
         return ""
     if not history.complete:
-        return ("## Historique\n\n<p class=\"achats-historique\">Historique des versions "
+        return (_HEADING + "<p class=\"achats-historique\">Historique des versions "
                 "indisponible dans cette construction du site (historique git incomplet) : "
                 "date de mise à jour inconnue.</p>\n")
     commits = history.entry_commits(entry)
     if not commits:
-        return ("## Historique\n\n<p class=\"achats-historique\">Cette fiche n'est pas encore "
+        return (_HEADING + "<p class=\"achats-historique\">Cette fiche n'est pas encore "
                 "enregistrée dans l'historique git.</p>\n")
     text = (f"Mis à jour le {history.entry_updated(entry).strftime('%d/%m/%Y')}, "
             f"{_plural(len(commits), 'version')}.")
     authors = history.authors(entry) if not ctx.public else []
     if authors:
         text += f" Contributions : {', '.join(authors)}."
-    return (f"## Historique\n\n<p class=\"achats-historique\">{_e(text)} "
+    return (_HEADING + f"<p class=\"achats-historique\">{_e(text)} "
             f"<a href=\"{_e(history_href(uri, entry))}\">Voir l'historique et les "
             "différences</a></p>\n")
 
