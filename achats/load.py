@@ -7,6 +7,7 @@ line, and the entry is still returned (without metadata) so later steps can go o
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field as dc_field
 from pathlib import Path
 
@@ -174,8 +175,13 @@ def _piece(kind: str, path: Path, rel: str, doc: SplitDocument | None) -> Piece:
 
 
 def _markdown_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("*.md")
-                  if p.name not in SKIPPED_NAMES and not p.name.startswith(("_", ".")))
+    # Sorted by name (the same order as by path within one folder): comparing Path objects
+    # was a visible cost at 10,000 entries.
+    with os.scandir(folder) as found:
+        names = sorted(e.name for e in found
+                       if e.name.endswith(".md") and e.name not in SKIPPED_NAMES
+                       and not e.name.startswith(("_", ".")) and e.is_file())
+    return [folder / name for name in names]
 
 
 @dataclass
