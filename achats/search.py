@@ -13,14 +13,12 @@ clause facets (``achats.render.search_meta``). This module only runs the binary 
 
 from __future__ import annotations
 
-import base64
 import gzip
 import json
 import logging
 import re
 import shutil
 import subprocess
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,134 +118,6 @@ def index_site(site_dir: Path, variant: str) -> SearchStats:
     )
     log.info("achats : %s.", stats.summary())
     return stats
-
-
-class StreamingIndex:
-    """Pagefind fed page by page while MkDocs writes the pages, instead of after the build.
-
-    ``pagefind --service`` parses each page as it arrives over a pipe, on another core than
-    MkDocs; only the final step (building and writing the index) is left for the end. On the
-    benchmark's 2,000 entries this took about 3 s off a build with search (see the report of
-    issue #8). It needs one more MkDocs event: ``on_post_page`` feeds ``add``, then
-    ``on_post_build`` calls ``finish`` instead of ``index_site``.
-
-    The protocol is that of the ``pagefind`` Python package (base64-encoded JSON messages
-    followed by a comma, both ways), spoken here without asyncio so that plain MkDocs events
-    can use it. Pages without ``data-pagefind-body`` are not sent.
-    """
-
-    def __init__(self, variant: str):
-        self.variant = variant
-        self.sent = 0
-        self._started = time.perf_counter()
-        self._message = 0
-        self._answers: dict[int, dict] = {}
-        self._errors: list[str] = []
-        self._ready = threading.Condition()
-        try:
-            self._process = subprocess.Popen(
-                [str(pagefind_executable()), "--service"], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        except OSError as exc:
-            raise AchatsError(f"impossible de lancer Pagefind ({exc}).") from None
-        self._reader = threading.Thread(target=self._read, name="pagefind", daemon=True)
-        self._reader.start()
-        answer = self._ask({"type": "NewIndex", "config": {
-            "force_language": LANGUAGE, "exclude_selectors": EXCLUDED}})
-        self._index = answer.get("index_id")
-        if self._index is None:
-            self.close()
-            raise AchatsError("Pagefind n'a pas pu créer l'index de recherche.")
-
-    def add(self, rel_path: str, html: str) -> None:
-        """Queue one built page (``rel_path`` relative to the site: ``clauses/x/index.html``)."""
-        if BODY_MARK in html:
-            self.sent += 1
-            self._send({"type": "AddFile", "index_id": self._index, "file_path": rel_path,
-                        "file_contents": html})
-
-    def finish(self, site_dir: Path) -> SearchStats:
-        """Write the index into ``site_dir/pagefind`` (any previous one removed) and stop."""
-        site_dir = Path(site_dir)
-        bundle = site_dir / BUNDLE
-        if bundle.exists():
-            shutil.rmtree(bundle)
-        try:
-            self._ask({"type": "WriteFiles", "index_id": self._index,
-                       "output_path": str(bundle)})
-        finally:
-            self.close()
-        if self._errors or not (bundle / "pagefind-entry.json").is_file():
-            detail = "\n".join(dict.fromkeys(self._errors)) or "aucun index écrit"
-            raise AchatsError(f"l'indexation de recherche de {site_dir} a échoué.\n"
-                              f"Message de Pagefind (en anglais) :\n{detail}")
-        stats = SearchStats(site_dir=site_dir, variant=self.variant,
-                            pages=_entry(bundle).get("page_count", self.sent), words=None,
-                            filters=None, seconds=time.perf_counter() - self._started,
-                            bundle_bytes=sum(p.stat().st_size for p in bundle.rglob("*")
-                                             if p.is_file()))
-        log.info("achats : %s.", stats.summary())
-        return stats
-
-    def close(self) -> None:
-        """Stop the service (also when the build failed before ``finish``)."""
-        if self._process.poll() is None:
-            try:
-                self._process.stdin.close()
-            except OSError:
-                pass
-            try:
-                self._process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-        self._reader.join(timeout=5)
-        if not self._reader.is_alive():
-            self._process.stdout.close()
-
-    def _send(self, payload: dict) -> int:
-        self._message += 1
-        message = json.dumps({"message_id": self._message, "payload": payload})
-        try:
-            self._process.stdin.write(base64.b64encode(message.encode("utf-8")) + b",")
-        except (BrokenPipeError, ValueError):
-            raise AchatsError("Pagefind s'est arrêté pendant l'indexation de recherche.") \
-                from None
-        return self._message
-
-    def _ask(self, payload: dict) -> dict:
-        message = self._send(payload)
-        try:
-            self._process.stdin.flush()
-        except (BrokenPipeError, ValueError):
-            pass
-        with self._ready:
-            self._ready.wait_for(lambda: message in self._answers
-                                 or not self._reader.is_alive())
-            answer = self._answers.get(message)
-        if answer is None or answer.get("type") == "Error":
-            raise AchatsError("Pagefind n'a pas répondu pendant l'indexation de recherche"
-                              + (f" : {answer.get('message')}" if answer else "."))
-        return answer
-
-    def _read(self) -> None:
-        pending = b""
-        while chunk := self._process.stdout.read1(1 << 16):
-            pending += chunk
-            *messages, pending = pending.split(b",")
-            for raw in messages:
-                answer = json.loads(base64.b64decode(raw))
-                payload = answer.get("payload") or {}
-                kind = payload.get("type")
-                if kind == "IndexedFile":
-                    continue  # one per page sent: read so that the pipe never fills up
-                with self._ready:
-                    if kind == "Error":
-                        self._errors.append(str(payload.get("message")))
-                    self._answers[answer.get("message_id")] = payload
-                    self._ready.notify_all()
-        with self._ready:
-            self._ready.notify_all()
 
 
 def _glob(site_dir: Path) -> str:

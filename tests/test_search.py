@@ -19,7 +19,7 @@ import pytest
 
 from achats.problems import AchatsError
 from achats.project import Project
-from achats.search import StreamingIndex, index_site, indexed_pages, query_load
+from achats.search import index_site, indexed_pages, query_load
 from achats.sitebuild import build_site
 from projects import make_project
 
@@ -169,30 +169,6 @@ def test_query_load_is_computed_from_the_index(intranet):
     assert load.filters > 0 and load.entry > 0
     assert load.index == load.entry + load.largest_chunk + load.filters
     assert load.complete == load.index + load.meta + load.fragments
-
-
-def test_streaming_index_equals_the_index_of_the_built_site(intranet, tmp_path):
-    """Pages fed one by one to Pagefind's service give the same index as indexing after."""
-    site = tmp_path / "site"
-    shutil.copytree(intranet, site)
-    stream = StreamingIndex("intranet")
-    for page in sorted(site.rglob("*.html")):
-        rel = page.relative_to(site).as_posix()
-        if not rel.startswith("pagefind/"):
-            stream.add(rel, page.read_text("utf-8"))
-    stats = stream.finish(site)
-    streamed = {p["url"]: (p["meta"], p["filters"]) for p in indexed_pages(site)}
-    built = {p["url"]: (p["meta"], p["filters"]) for p in indexed_pages(intranet)}
-    assert streamed == built
-    assert stats.pages == stream.sent == len(built)
-
-
-def test_streaming_index_can_be_abandoned():
-    """A failed build closes the service without writing anything."""
-    stream = StreamingIndex("public")
-    stream.add("a/index.html", "<html><body><main data-pagefind-body>Texte</main></body></html>")
-    stream.close()
-    assert stream._process.poll() is not None
 
 
 # --- in a real browser -------------------------------------------------------------------
