@@ -39,27 +39,19 @@ class CheckResult:
         return not self.problems.errors
 
 
-def check_project(project: Project, parallel: bool = False) -> CheckResult:
+def check_project(project: Project, parallel: bool = False, cache: bool = False) -> CheckResult:
     """Load and validate the whole project; never raises on bad content.
 
-    ``parallel`` (for `achats check`, which needs only the problems) spreads the per-entry
-    work over the cores on large corpora; the entries then stay in the worker processes.
+    ``parallel`` and ``cache`` are for `achats check`, which needs only the problems (the
+    result then holds no entries): ``parallel`` spreads the per-entry work over the cores on
+    large corpora, ``cache`` reuses what an earlier run found for unchanged entries
+    (achats.checkcache).
     """
     problems = ProblemList()
     vocab = load_vocabularies(project.data_dir, DATA_DIR, problems)
-    if parallel:
-        groups = plan_in_groups(project, problems)
-        workers = min(os.cpu_count() or 1, 8)
-        if len(groups) >= PARALLEL_FROM and workers > 1:
-            records, refs = _check_in_workers(groups, vocab, problems, workers)
-            check_across(records, refs, problems)
-            ids = {r.id for r in records if r.id}
-            validate_path(vocab, ids, problems)
-            validate_pages(project, ids, problems)
-            return CheckResult(project, vocab, [], problems, count=len(groups))
-        entries = entries_from_jobs(jobs_from_groups(groups), problems)
-    else:
-        entries = load_entries(project, problems)
+    if parallel or cache:
+        return _check_by_group(project, vocab, problems, parallel, cache)
+    entries = load_entries(project, problems)
     validate_entries(entries, vocab, problems)
     ids = {e.id for e in entries if e.id}
     validate_path(vocab, ids, problems)
@@ -67,38 +59,70 @@ def check_project(project: Project, parallel: bool = False) -> CheckResult:
     return CheckResult(project, vocab, entries, problems, count=len(entries))
 
 
-# Below this many entries one process is faster than starting workers.
+# Below this many entries to check, one process is faster than starting workers.
 PARALLEL_FROM = 2000
 
 
-def _check_groups(args) -> tuple:
-    """In a worker: load and check some entries; return only what crosses back cheaply."""
-    groups, vocab = args
-    problems = ProblemList()
-    refs: list[Ref] = []
+def _check_by_group(project: Project, vocab, problems: ProblemList, parallel: bool,
+                    cache: bool) -> CheckResult:
+    """Each entry (with its pieces) checked alone, from the cache or afresh, then across."""
+    from .checkcache import CheckCache, group_key
+
+    groups = plan_in_groups(project, problems)
+    store = CheckCache(project) if cache else None
+    keys = [group_key(group) for group in groups] if store else []
+    results = [store.get(key) for key in keys] if store else [None] * len(groups)
+    todo = [i for i, found in enumerate(results) if found is None]
+    workers = min(os.cpu_count() or 1, 8)
+    if parallel and len(todo) >= PARALLEL_FROM and workers > 1:
+        fresh = _check_in_workers([groups[i] for i in todo], vocab, workers)
+    else:
+        fresh = _check_groups(([groups[i] for i in todo], vocab))
+    for i, found in zip(todo, fresh):
+        results[i] = found
+    if store:
+        store.changed = bool(todo)
+        store.save(dict(zip(keys, results)))
     records: list[Record] = []
-    for entry in entries_from_jobs(jobs_from_groups(groups), problems):
-        refs += check_entry(entry, vocab, problems)
-        if entry.parsed:
-            records.append(record_of(entry))
-    return list(problems), records, refs
+    refs: list[Ref] = []
+    for found, record, group_refs in results:
+        problems.extend(found)
+        if record is not None:
+            records.append(record)
+        refs += group_refs
+    check_across(records, refs, problems)
+    ids = {r.id for r in records if r.id}
+    validate_path(vocab, ids, problems)
+    validate_pages(project, ids, problems)
+    return CheckResult(project, vocab, [], problems, count=len(groups))
 
 
-def _check_in_workers(groups, vocab, problems: ProblemList, workers: int):
+def _check_groups(args) -> list[tuple]:
+    """Load and check entries (possibly in a worker): for each planned group, what crosses
+    back cheaply and is kept in the cache: (problems, record or None, references)."""
+    groups, vocab = args
+    out = []
+    for group in groups:
+        problems = ProblemList()
+        refs: list[Ref] = []
+        record = None
+        for entry in entries_from_jobs(jobs_from_groups([group]), problems):
+            refs += check_entry(entry, vocab, problems)
+            if entry.parsed:
+                record = record_of(entry)
+        out.append((list(problems), record, refs))
+    return out
+
+
+def _check_in_workers(groups, vocab, workers: int) -> list[tuple]:
     import multiprocessing
 
     size = -(-len(groups) // workers)
     chunks = [(groups[i:i + size], vocab) for i in range(0, len(groups), size)]
-    records: list[Record] = []
-    refs: list[Ref] = []
     # fork: workers inherit the loaded modules; each returns problems, records and refs,
     # not the parsed entries (pickling those back cost more than the parsing saved).
     with multiprocessing.get_context("fork").Pool(len(chunks)) as pool:
-        for found, part_records, part_refs in pool.map(_check_groups, chunks):
-            problems.extend(found)
-            records += part_records
-            refs += part_refs
-    return records, refs
+        return [found for part in pool.map(_check_groups, chunks) for found in part]
 
 
 def validate_pages(project: Project, ids: set, problems: ProblemList) -> None:

@@ -97,3 +97,63 @@ def test_parallel_check_finds_exactly_what_the_serial_one_finds(project_dir, mon
     assert parallel.count == serial.count
     assert parallel.problems.as_text() == serial.problems.as_text()
     assert len(serial.problems.errors) >= 5
+
+
+# --- the cache of per-entry findings (achats/checkcache.py) --------------------------------
+
+CACHE = ".cache/achats/check.pickle"
+
+
+def test_cache_reuses_findings_and_rechecks_what_changed(project_dir, run_cli):
+    """A second run gives the same findings from the cache; a changed entry, a new entry
+    (cross-entry checks) and a changed vocabulary are checked again."""
+    clause = project_dir / "clauses" / "cl-050-vocab.md"
+    clause.write_text("---\nid: CL-050\ntitre: Clause\ntype: critere\n---\nTexte.\n",
+                      encoding="utf-8")
+    first = run_cli("check")
+    assert first[0] == 1 and "clauses/cl-050-vocab.md:4: type: erreur: valeur inconnue" \
+        in first[1]
+    assert (project_dir / CACHE).is_file()
+    assert run_cli("check") == first
+    assert run_cli("check", "--sans-cache") == first
+
+    # The entry changed: checked again.
+    clause.write_text(clause.read_text("utf-8").replace("critere", "critere_attribution"),
+                      encoding="utf-8")
+    code, out, _ = run_cli("check")
+    assert "cl-050-vocab.md:4" not in out
+
+    # A new file takes an ID already used by a cached entry: found across entries.
+    (project_dir / "guides" / "double.md").write_text(
+        "---\nid: GU-001\ntitre: Double\netape: besoin\n---\nTexte.\n", encoding="utf-8")
+    code, out, _ = run_cli("check")
+    assert code == 1 and "identifiant « GU-001 » en double" in out, out
+    assert run_cli("check", "--sans-cache") == (code, out, "")
+    (project_dir / "guides" / "double.md").unlink()
+
+    # The vocabulary changed: every cached finding is thrown away.
+    vocabularies = project_dir / "content" / "data" / "vocabulaires.yml"
+    text = vocabularies.read_text("utf-8")
+    assert "  critere_attribution:" in text
+    vocabularies.write_text(text.replace("  critere_attribution:", "  critere_attrib:"),
+                            encoding="utf-8")
+    code, out, _ = run_cli("check")
+    assert code == 1
+    assert "clauses/cl-050-vocab.md:4: type: erreur: valeur inconnue « critere_attribution »" \
+        in out
+    assert run_cli("check", "--sans-cache") == (code, out, "")
+
+
+def test_unreadable_cache_is_ignored(project_dir, run_cli):
+    """A truncated or foreign cache file is not an error: everything is checked again."""
+    expected = run_cli("check", "--sans-cache")
+    cache = project_dir / CACHE
+    cache.parent.mkdir(parents=True)
+    cache.write_bytes(b"\x80\x05pas un cache")
+    assert run_cli("check") == expected
+    assert cache.read_bytes() != b"\x80\x05pas un cache"  # rewritten
+
+
+def test_check_without_cache_writes_nothing(project_dir, run_cli):
+    run_cli("check", "--sans-cache")
+    assert not (project_dir / ".cache").exists()

@@ -6,9 +6,15 @@ Chaque problème est affiché « chemin:ligne: champ: gravité: message ».
 Code de sortie : 0 sans erreur (les avertissements n'empêchent rien), 1 s'il y a des
 erreurs, 2 en cas de mauvaise utilisation de la commande.
 
+Ce que chaque fiche a donné est gardé dans .cache/achats/ (jamais versionné) : à la
+vérification suivante, seules les fiches modifiées sont relues ; tout est refait si les
+fichiers de données (content/data) ou le code changent. Les vérifications entre fiches
+(identifiants en double, renvois) sont toujours refaites.
+
 Exemples :
   achats check
-  achats check --format json > problemes.json"""
+  achats check --format json > problemes.json
+  achats check --sans-cache"""
 
 import sys
 
@@ -19,12 +25,15 @@ from ..validate import check_project
 def register(parser):
     parser.add_argument("--format", choices=["text", "json"], default="text",
                         help="format de sortie : text (par défaut) ou json")
+    parser.add_argument("--sans-cache", action="store_true",
+                        help="tout vérifier à nouveau, sans lire ni écrire .cache/achats/")
     parser.add_argument("--projet", default=None, metavar="DOSSIER",
                         help="dossier du projet (par défaut : le dossier courant ou au-dessus)")
 
 
 def run(args) -> int:
-    result = check_project(Project.find(args.projet), parallel=True)
+    result = check_project(Project.find(args.projet), parallel=True,
+                           cache=not args.sans_cache)
     problems = result.problems
     if args.format == "json":
         print(problems.as_json())

@@ -1,0 +1,96 @@
+"""What `achats check` found per entry, kept between runs, keyed by the files' contents.
+
+A contributor runs `achats check` after each change: most entries did not change since the
+last run. The per-entry work (reading, YAML, schema, vocabularies, safety of the text) is
+kept in ``.cache/achats/check.pickle`` under the project, for each entry (with its tender
+pieces) under a digest of its files' paths and bytes. What compares entries with each other
+(duplicate IDs, references) is always done again.
+
+Everything is thrown away at once when anything else that the per-entry checks depend on
+changes: the data files (vocabularies, articles…) or the code of the ``achats`` package.
+The files are read to compute the digests (never trusted on dates), a cache that cannot be
+read is ignored, and one that cannot be written is not an error. ``achats check
+--sans-cache`` ignores it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from pathlib import Path
+
+from .project import DATA_DIR, Project
+
+CACHE_FILE = Path(".cache") / "achats" / "check.pickle"
+_FORMAT = 1
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def _digest_files(paths, root: Path | None = None) -> str:
+    digest = hashlib.blake2b(digest_size=20)
+    for path in paths:
+        name = path.relative_to(root).as_posix() if root else str(path)
+        digest.update(name.encode("utf-8") + b"\0")
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            digest.update(b"\1unreadable")
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def salt_of(project: Project) -> str:
+    """What every entry's findings depend on besides its own files."""
+    code = sorted(_PACKAGE.rglob("*.py"))
+    data_dir = project.root / DATA_DIR
+    data = sorted(p for p in data_dir.rglob("*") if p.is_file()) if data_dir.is_dir() else []
+    return f"{_FORMAT}:{_digest_files(code, _PACKAGE)}:{_digest_files(data, project.root)}"
+
+
+def group_key(group: list[tuple]) -> str:
+    """Digest of one entry's files (planned group: collection, path, rel, piece)."""
+    digest = hashlib.blake2b(digest_size=20)
+    for collection, path, rel, piece in group:
+        digest.update(f"{collection}\0{rel}\0{piece}\0".encode("utf-8"))
+        try:
+            digest.update(Path(path).read_bytes())
+        except OSError:
+            digest.update(b"\1unreadable")
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+class CheckCache:
+    def __init__(self, project: Project):
+        self.path = project.root / CACHE_FILE
+        self.salt = salt_of(project)
+        self.found: dict[str, tuple] = {}
+        try:
+            with open(self.path, "rb") as stream:
+                stored = pickle.load(stream)
+            if isinstance(stored, dict) and stored.get("salt") == self.salt:
+                self.found = stored.get("groups") or {}
+        except Exception:  # absent, truncated, from another version: start afresh
+            self.found = {}
+        self.changed = False
+
+    def get(self, key: str):
+        return self.found.get(key)
+
+    def save(self, results: dict[str, tuple]) -> None:
+        """Keep exactly ``results`` (the entries of this run) for the next run."""
+        if not self.changed and results.keys() == self.found.keys():
+            return
+        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(temporary, "wb") as stream:
+                pickle.dump({"salt": self.salt, "groups": results}, stream,
+                            protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, self.path)
+        except OSError:
+            try:
+                temporary.unlink()
+            except OSError:
+                pass
