@@ -20,7 +20,7 @@ def test_bench_json_has_every_measure(run_cli):
     assert code == 0, err
     data = json.loads(out)
     assert data["entries"] == 20 and data["commits"] == 5
-    for key in ("bare_build_s", "build_s", "build_with_search_s", "check_s",
+    for key in ("bare_build_s", "build_s", "build_with_search_s", "check_s", "check_cold_s",
                 "search_query_kb_max"):
         assert isinstance(data[key], float) and data[key] > 0, key
     assert set(data["phases"]) == {"load", "validate", "index", "history", "render", "search"}

@@ -6,6 +6,8 @@ here knows about MkDocs, so another generator can reuse it.
 
 from __future__ import annotations
 
+from functools import partial
+
 from .catalogue import (apero_archive, clause_catalogue, clause_finder, guide_index,
                         legal_index, report_catalogue, tags_page, tender_memory)
 from .chart import chart_page
@@ -15,15 +17,22 @@ from .news import atom_feed, news_page
 from .path import path_index, path_print, path_section
 
 
-def render_site(ctx: RenderContext) -> dict[str, str]:
-    """Source URI -> Markdown (or XML for the feed) for every generated page."""
+def render_site(ctx: RenderContext, deferred: bool = False) -> dict:
+    """Source URI -> Markdown (or XML for the feed) for every generated page.
+
+    With ``deferred``, the pages of entries and tender pieces are zero-argument functions
+    that render them when called: a build then renders each page in the process that
+    builds it (see achats.site.parallel), not all of them before the pages are shared out.
+    """
     if path_section not in ctx.extra_sections:
         ctx.extra_sections.insert(0, path_section)
-    pages: dict[str, str] = {}
+    pages: dict = {}
     for entry in ctx.graph.entries:
-        pages[uri_of(entry)] = render_entry(ctx, entry)
+        pages[uri_of(entry)] = (partial(render_entry, ctx, entry) if deferred
+                                else render_entry(ctx, entry))
         for piece in entry.pieces:
-            pages[piece_uri(entry, piece)] = render_piece(ctx, entry, piece)
+            pages[piece_uri(entry, piece)] = (partial(render_piece, ctx, entry, piece)
+                                              if deferred else render_piece(ctx, entry, piece))
     pages.update(clause_catalogue(ctx))
     pages["guides/index.md"] = guide_index(ctx)
     pages["base-legale/index.md"] = legal_index(ctx)

@@ -53,6 +53,35 @@ class BuildState:
     glossary: Glossary | None = None
 
 
+class RenderedOnRead(File):
+    """A generated page whose Markdown is rendered when MkDocs first reads it.
+
+    MkDocs reads a file's text through its ``_content`` attribute; here that attribute
+    renders the page on first use, in whichever process builds the page.
+    """
+
+    _render = None
+
+    @classmethod
+    def generated_later(cls, config, src_uri: str, render) -> "RenderedOnRead":
+        f = cls.generated(config, src_uri, content="")
+        f._render = render
+        f.__dict__["_rendered"] = None
+        return f
+
+    @property
+    def _content(self):
+        rendered = self.__dict__.get("_rendered")
+        if rendered is None and self._render is not None:
+            rendered = self.__dict__["_rendered"] = self._render()
+            self._render = None
+        return rendered
+
+    @_content.setter
+    def _content(self, value) -> None:
+        self.__dict__["_rendered"] = value
+
+
 class _Process:
     """The command this MkDocs process runs, told once by on_startup. Material keeps the same
     flag (`is_serve`) on its plugin instance; it is not build state and never changes."""
@@ -100,7 +129,7 @@ def on_config(config):
     ctx = RenderContext(graph, variant, history, site_url=config.site_url or "", pdf=pdf)
     ctx.extra_sections.append(history_section)
     state = BuildState(project, variant, result, graph, history, ctx)
-    state.pages = render_site(ctx)
+    state.pages = render_site(ctx, deferred=True)
     # The glossary's <abbr> tooltips go into each converted page (on_page_content).
     state.glossary = Glossary(result.vocab.glossary)
     setattr(config, STATE_ATTRIBUTE, state)
@@ -116,7 +145,10 @@ def on_files(files: Files, config) -> Files:
             raise PluginError(
                 f"{Path(config.docs_dir).name}/{uri} : ce fichier porte le nom d'une page "
                 "générée par la base ; renommez-le.")
-        files.append(File.generated(config, uri, content=content))
+        if callable(content):
+            files.append(RenderedOnRead.generated_later(config, uri, content))
+        else:
+            files.append(File.generated(config, uri, content=content))
     # The history pages use the theme's stylesheets, whose names carry a hash.
     state.theme_css = sorted(f.dest_uri for f in files.css_files()
                              if fnmatch(f.dest_uri, "assets/stylesheets/main.*.min.css")
