@@ -15,7 +15,39 @@ class DuplicateKeyError(ValueError):
 
 
 # libyaml's parser when present: ten times faster, which `achats check` needs at 10,000 entries.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):
+    """The safe loader, with tag resolution done from a table built once.
+
+    libyaml calls back into Python to resolve each scalar's tag; PyYAML's resolver concatenates
+    two lists per scalar and steps through path resolvers the safe loader never has. Same
+    rules (the safe loader's implicit resolvers, tried in the same order), less work.
+    """
+
+    _by_first: dict = {}
+
+    def resolve(self, kind, value, implicit):
+        if kind is yaml.ScalarNode:
+            if implicit[0]:
+                table = _Loader._by_first
+                candidates = table.get(value[:1])
+                if candidates is None:
+                    candidates = table[value[:1]] = (
+                        self.yaml_implicit_resolvers.get(value[:1] if value else "", [])
+                        + self.yaml_implicit_resolvers.get(None, []))
+                for tag, regexp in candidates:
+                    if regexp.match(value):
+                        return tag
+            return self.DEFAULT_SCALAR_TAG
+        return super().resolve(kind, value, implicit)
+
+    def descend_resolver(self, current_node, current_index):
+        pass  # no path resolvers in the safe loader
+
+    def ascend_resolver(self):
+        pass
 
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
