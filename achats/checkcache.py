@@ -23,7 +23,7 @@ from pathlib import Path
 from .project import DATA_DIR, Project
 
 CACHE_FILE = Path(".cache") / "achats" / "check.pickle"
-_FORMAT = 1
+_FORMAT = 2
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -48,24 +48,25 @@ def salt_of(project: Project) -> str:
     return f"{_FORMAT}:{_digest_files(code, _PACKAGE)}:{_digest_files(data, project.root)}"
 
 
-def group_key(group: list[tuple]) -> str:
+def group_key(group: list[tuple]) -> bytes:
     """Digest of one entry's files (planned group: collection, path, rel, piece)."""
     digest = hashlib.blake2b(digest_size=20)
     for collection, path, rel, piece in group:
         digest.update(f"{collection}\0{rel}\0{piece}\0".encode("utf-8"))
         try:
-            digest.update(Path(path).read_bytes())
+            with open(path, "rb") as stream:
+                digest.update(stream.read())
         except OSError:
             digest.update(b"\1unreadable")
         digest.update(b"\0")
-    return digest.hexdigest()
+    return digest.digest()
 
 
 class CheckCache:
     def __init__(self, project: Project):
         self.path = project.root / CACHE_FILE
         self.salt = salt_of(project)
-        self.found: dict[str, tuple] = {}
+        self.found: dict[bytes, tuple] = {}
         try:
             with open(self.path, "rb") as stream:
                 stored = pickle.load(stream)
@@ -75,10 +76,10 @@ class CheckCache:
             self.found = {}
         self.changed = False
 
-    def get(self, key: str):
+    def get(self, key: bytes):
         return self.found.get(key)
 
-    def save(self, results: dict[str, tuple]) -> None:
+    def save(self, results: dict[bytes, tuple]) -> None:
         """Keep exactly ``results`` (the entries of this run) for the next run."""
         if not self.changed and results.keys() == self.found.keys():
             return
