@@ -63,6 +63,7 @@ def test_entry_pages_carry_kind_id_and_clause_filters(intranet):
     clause = pages["CL-001"]
     assert clause["meta"]["fiche"] == "Clause"
     assert clause["meta"]["title"] == "Critère environnemental"  # no "¶" permalink
+    assert pages["CL-002"]["meta"]["title"] == "Clause d'insertion"  # decoded once, not "&#x27;"
     assert clause["url"] == "/clauses/cl-001-environnement/"
     assert clause["filters"] == {
         "fiche": ["Clause"], "pilier": ["Environnemental"], "type": ["Critère d'attribution"],
