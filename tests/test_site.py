@@ -242,3 +242,18 @@ def test_no_generated_block_marker_reaches_the_output(built):
     """Every generated HTML block is put back: no transport marker is left in any page."""
     leftovers = [p for p in built.rglob("*.html") if "achats-html:" in p.read_text("utf-8")]
     assert leftovers == []
+
+
+def test_navigation_rendered_once_per_folder_equals_materials_own(tmp_path, monkeypatch):
+    """The sidebar navigation and tabs reused across the pages of a folder
+    (content/theme/partials/nav.html, tabs.html) are exactly what Material renders for each
+    page: the same site, file for file, without those two overrides."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    cached = make_project(tmp_path / "cache")
+    plain = make_project(tmp_path / "material")
+    for name in ("nav.html", "tabs.html"):
+        (plain / "content/theme/partials" / name).unlink()
+    first = _digest(build_site(project=Project(cached), site_dir=str(tmp_path / "a")))
+    second = _digest(build_site(project=Project(plain), site_dir=str(tmp_path / "b")))
+    assert len(first) > 40
+    assert first == second
