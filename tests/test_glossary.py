@@ -31,3 +31,10 @@ def test_generated_tables_get_tooltips_too():
 
 def test_empty_glossary_changes_nothing():
     assert Glossary({}).apply("<p>CAO</p>") == "<p>CAO</p>"
+
+
+def test_abbreviations_that_are_not_capitals_are_found_too():
+    glossary = Glossary({"e-achat": "Achat dématérialisé", "CAO": "Commission"})
+    assert glossary.apply("<p>L'e-achat et la CAO ; pas les e-achats.</p>") == (
+        '<p>L\'<abbr title="Achat dématérialisé">e-achat</abbr> et la '
+        '<abbr title="Commission">CAO</abbr> ; pas les e-achats.</p>')
