@@ -38,6 +38,7 @@ SKIPPED_FOLDERS = {"historique", "assets", BUNDLE}
 EXCLUDED = [".headerlink", ".achats-copier", ".achats-parcours", ".achats-historique",
             ".achats-cite-dans"]
 BODY_MARK = "data-pagefind-body"  # pages without it are not indexed
+_INDEXED_ARTICLE = re.compile(r"<article\b[^>]*\s" + BODY_MARK + r"[\s>]")
 
 
 @dataclass
@@ -76,9 +77,25 @@ def pagefind_executable() -> Path:
                           f"({exc}) : réinstallez « pagefind[bin] ».") from None
 
 
-def index_site(site_dir: Path, variant: str) -> SearchStats:
+def searchable_copy(page_html: str) -> str | None:
+    """What Pagefind needs of a built page: its indexed article in a bare document, or None
+    for a page that is not indexed. Pagefind then parses a fifth of each page (the theme's
+    header, navigation and footer are most of it), for the same index."""
+    opening = _INDEXED_ARTICLE.search(page_html)
+    if opening is None:
+        return None
+    end = page_html.find("</article>", opening.end())
+    if end == -1:
+        return None
+    return (f'<!doctype html><html lang="{LANGUAGE}"><head><meta charset="utf-8"></head>'
+            f"<body>{page_html[opening.start():end + len('</article>')]}</body></html>")
+
+
+def index_site(site_dir: Path, variant: str, source_dir: Path | None = None) -> SearchStats:
     """Index the built site in ``site_dir`` into ``site_dir/pagefind``; French, one variant.
 
+    ``source_dir``, when given, holds the pages to read instead of the site's (the
+    ``searchable_copy`` of each indexed page, at the same relative path, so the same URL).
     Any previous ``pagefind/`` folder is removed first, so an index can never keep pages of
     an earlier build (for the public variant: never an internal page). Raises AchatsError in
     French if the binary is missing or fails.
@@ -89,9 +106,13 @@ def index_site(site_dir: Path, variant: str) -> SearchStats:
     bundle = site_dir / BUNDLE
     if bundle.exists():
         shutil.rmtree(bundle)
-    command = [str(pagefind_executable()), "--site", str(site_dir), "--glob", _glob(site_dir),
-               "--output-subdir", BUNDLE, "--force-language", LANGUAGE,
-               "--exclude-selectors", ", ".join(EXCLUDED)]
+    if source_dir is None:
+        command = [str(pagefind_executable()), "--site", str(site_dir), "--glob",
+                   _glob(site_dir), "--output-subdir", BUNDLE]
+    else:
+        command = [str(pagefind_executable()), "--site", str(source_dir),
+                   "--output-path", str(bundle)]
+    command += ["--force-language", LANGUAGE, "--exclude-selectors", ", ".join(EXCLUDED)]
     started = time.perf_counter()
     try:
         done = subprocess.run(command, capture_output=True, text=True, encoding="utf-8",

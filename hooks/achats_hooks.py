@@ -39,6 +39,10 @@ def on_page_content(html, page, config, files):
     return site.on_page_content(html, page, config, files)
 
 
+def on_post_page(output, page, config):
+    return site.on_post_page(output, page, config)
+
+
 def on_serve(server, config, builder):
     return site.on_serve(server, config, builder)
 

@@ -56,6 +56,19 @@ def test_index_is_written_in_the_site_in_french(intranet):
     assert (intranet / "pagefind" / "pagefind-ui.js").is_file()
 
 
+def test_bare_copies_give_the_index_of_the_whole_pages(intranet, tmp_path):
+    """Pagefind reads bare copies of the indexed articles during the build (then removed):
+    the index is the one it makes from the whole built pages."""
+    assert not (intranet / "pagefind-source").exists()
+    site = tmp_path / "site"
+    shutil.copytree(intranet, site)
+    index_site(site, "intranet")  # from the whole pages of the site
+    whole = {p["url"]: (p["meta"], p["filters"], p["content"]) for p in indexed_pages(site)}
+    built = {p["url"]: (p["meta"], p["filters"], p["content"]) for p in indexed_pages(intranet)}
+    assert len(built) >= 7
+    assert built == whole
+
+
 def test_entry_pages_carry_kind_id_and_clause_filters(intranet):
     """Results show the kind of entry and its ID; clause pages carry the six facets."""
     pages = by_id(intranet)

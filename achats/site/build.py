@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 from fnmatch import fnmatch
 from dataclasses import dataclass, field as dc_field
 from pathlib import Path
@@ -21,7 +22,7 @@ from ..render.glossary import Glossary
 from ..render.html import unwrap
 from ..render.history import DEFAULT_DIFFS, history_html_pages, history_section
 from ..schema import COLLECTIONS
-from ..search import index_site
+from ..search import index_site, searchable_copy
 from ..validate import CheckResult, check_project
 from . import parallel
 from .theme import prepare_env
@@ -29,6 +30,7 @@ from .theme import prepare_env
 log = logging.getLogger("mkdocs.plugins.achats")
 STATE_ATTRIBUTE = "_achats_build"
 CHECKED_ATTRIBUTE = "_achats_checked"
+SEARCH_SOURCE = "pagefind-source"  # folder of the site with the pages Pagefind reads
 
 
 def hand_over_check(config, result: CheckResult) -> None:
@@ -50,6 +52,7 @@ class BuildState:
     public_leaks_checked: bool = False
     theme_css: list = dc_field(default_factory=list)  # the theme's stylesheets, site-relative
     history_pages_written: bool = False  # by the second process (achats.site.parallel)
+    search_source: Path | None = None  # bare copies of the indexed pages, for Pagefind
     glossary: Glossary | None = None
 
 
@@ -132,6 +135,10 @@ def on_config(config):
     state.pages = render_site(ctx, deferred=True)
     # The glossary's <abbr> tooltips go into each converted page (on_page_content).
     state.glossary = Glossary(result.vocab.glossary)
+    if (config.extra or {}).get("recherche", True):
+        # Inside the site, so a failed build leaves nothing elsewhere; removed after indexing
+        # (or by the next build's cleaning), before the public audit.
+        state.search_source = Path(config.site_dir) / SEARCH_SOURCE
     setattr(config, STATE_ATTRIBUTE, state)
     return config
 
@@ -160,8 +167,8 @@ def on_nav(nav, config, files):
     """Last event before the pages are built: hands a share of them to a second process
     on sites large enough (achats.site.parallel)."""
     state = state_of(config)
-    # A history page (HTML of its own, no theme) costs about a third of a site page.
-    history_cost = (0.3 * len(state.graph.entries)
+    # A history page (HTML of its own, no theme) costs about a fifth of a site page.
+    history_cost = (0.2 * len(state.graph.entries)
                     if state.history is not None and state.history.complete else 0.0)
     if parallel.start(config, files, nav, _Process.command,
                       after_pages=lambda: _write_history_pages(config, state),
@@ -194,6 +201,18 @@ def on_page_content(html: str, page, config, files) -> str:
     """Puts the generated cards, tables and lists back into the converted page, then marks
     the glossary's abbreviations in all of it."""
     return state_of(config).glossary.apply(unwrap(html))
+
+
+def on_post_page(output: str, page, config) -> str:
+    """Keeps a bare copy of each indexed page for Pagefind (in the process that built it)."""
+    state = state_of(config)
+    if state.search_source is not None:
+        copy = searchable_copy(output)
+        if copy is not None:
+            target = state.search_source / page.file.dest_uri
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(copy, encoding="utf-8")
+    return output
 
 
 def on_serve(server, config, builder):
@@ -245,7 +264,10 @@ def _after_build(config, state: BuildState, site: Path) -> None:
                  "(achats build le produit).")
     if not state.history_pages_written:
         _write_history_pages(config, state)
-    if (config.extra or {}).get("recherche", True):
-        index_site(site, state.variant)
+    if state.search_source is not None:
+        try:
+            index_site(site, state.variant, source_dir=state.search_source)
+        finally:
+            shutil.rmtree(state.search_source, ignore_errors=True)
     if state.variant == "public":
         audit_public_site(site, state)
