@@ -49,7 +49,8 @@ def test_search_insertion_and_open_a_result(intranet, page, shot):
     dialog = page.get_by_role("dialog", name="Rechercher dans le site")
     dialog.get_by_role("textbox").fill("insertion")
     first = dialog.locator(".pagefind-ui__result").first
-    first.wait_for()
+    # The result shows placeholder dots until its data has loaded; the link comes with it.
+    first.locator(".pagefind-ui__result-link").first.wait_for()
     title = folded(first.locator(".pagefind-ui__result-title").first.inner_text())
     shot(page, "resultats")
     first.locator(".pagefind-ui__result-link").first.click()
