@@ -4,8 +4,9 @@ Material renders the sidebar navigation and the tabs for every page, and on an e
 that is most of the template's time. A generated page outside the nav (an entry, a tender
 piece, a facet) gets exactly the same navigation as any other such page of its folder: no
 item is active, and every link is relative to the folder. ``partials/nav.html`` and
-``partials/tabs.html`` of ``content/theme`` ask ``achats_nav_key`` for that folder, render
-Material's own partial (reachable as ``theme/partials/…``) the first time, and reuse it.
+``partials/tabs.html`` of ``content/theme`` (through ``achats-par-dossier.html``) ask
+``achats_nav_key`` for that folder, render Material's own partial (reachable as
+``theme/partials/…``) the first time, and reuse it.
 """
 
 from __future__ import annotations
