@@ -5,8 +5,10 @@ build is there (Markdown, then the theme's template, page by page). After ``on_n
 page, link target and nav item exists; a forked copy of the build process then has all it
 needs to populate and write part of the pages while this process does the rest.
 
-- The helper takes every other generated page that is not in the nav (entries, tender
-  pieces, facets): no other page's nav, previous/next link or template needs them.
+- The helper takes generated pages that are not in the nav (entries, tender pieces,
+  facets), spread evenly over them: no other page's nav, previous/next link or template
+  needs them. It gets a little less than half of them, since it also does work of its own
+  afterwards (the history pages) while this process copies the theme's files.
 - In this process those pages are marked excluded, so MkDocs skips them in its two page
   loops; its « excluded from the built site » notes about links to them are dropped (they
   are built, by the helper). Inclusion is restored after the build, and ``sitemap.xml`` is
