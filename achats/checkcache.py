@@ -27,16 +27,21 @@ _FORMAT = 2
 _PACKAGE = Path(__file__).resolve().parent
 
 
-def _digest_files(paths, root: Path | None = None) -> str:
+def _add_file(digest, label: str, path) -> None:
+    """A file's label (path, and kind for entries) and bytes into ``digest``."""
+    digest.update(label.encode("utf-8") + b"\0")
+    try:
+        with open(path, "rb") as stream:
+            digest.update(stream.read())
+    except OSError:
+        digest.update(b"\1unreadable")
+    digest.update(b"\0")
+
+
+def _digest_files(paths, root: Path) -> str:
     digest = hashlib.blake2b(digest_size=20)
     for path in paths:
-        name = path.relative_to(root).as_posix() if root else str(path)
-        digest.update(name.encode("utf-8") + b"\0")
-        try:
-            digest.update(path.read_bytes())
-        except OSError:
-            digest.update(b"\1unreadable")
-        digest.update(b"\0")
+        _add_file(digest, path.relative_to(root).as_posix(), path)
     return digest.hexdigest()
 
 
@@ -52,13 +57,7 @@ def group_key(group: list[tuple]) -> bytes:
     """Digest of one entry's files (planned group: collection, path, rel, piece)."""
     digest = hashlib.blake2b(digest_size=20)
     for collection, path, rel, piece in group:
-        digest.update(f"{collection}\0{rel}\0{piece}\0".encode("utf-8"))
-        try:
-            with open(path, "rb") as stream:
-                digest.update(stream.read())
-        except OSError:
-            digest.update(b"\1unreadable")
-        digest.update(b"\0")
+        _add_file(digest, f"{collection}\0{rel}\0{piece}", path)
     return digest.digest()
 
 
@@ -74,14 +73,14 @@ class CheckCache:
                 self.found = stored.get("groups") or {}
         except Exception:  # absent, truncated, from another version: start afresh
             self.found = {}
-        self.changed = False
 
     def get(self, key: bytes):
         return self.found.get(key)
 
     def save(self, results: dict[bytes, tuple]) -> None:
-        """Keep exactly ``results`` (the entries of this run) for the next run."""
-        if not self.changed and results.keys() == self.found.keys():
+        """Keep exactly ``results`` (the entries of this run) for the next run. Keys are
+        digests of contents: the same keys as found hold the same findings."""
+        if results.keys() == self.found.keys():
             return
         temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:

@@ -81,7 +81,6 @@ def _check_by_group(project: Project, vocab, problems: ProblemList, parallel: bo
     for i, found in zip(todo, fresh):
         results[i] = found
     if store:
-        store.changed = bool(todo)
         store.save(dict(zip(keys, results)))
     records: list[Record] = []
     refs: list[Ref] = []

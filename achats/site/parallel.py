@@ -37,22 +37,23 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import InclusionLevel
 
 log = logging.getLogger("mkdocs.plugins.achats")
-HELPER_ATTRIBUTE = "_achats_helper"
-SETTING = "parallele"  # extra.parallele in mkdocs.yml: auto, true or false
+SETTING = "parallele"  # extra.parallele in mkdocs.yml
+SETTING_VALUES = ("auto", True, False)
 # Below this many pages to share, a fork (a few milliseconds, plus the helper's own theme
 # environment) is not worth it.
 AUTO_FROM_PAGES = 200
 _EXCLUDED_NOTE = "which is excluded from the built site."
-# Builds of this process with a helper running: on_build_error is not given the config.
+# The helpers running, one per build of this process (on_build_error is not given the
+# build's config, so they are found here rather than on it).
 _LIVE: list = []
 
 
-@dataclass
+@dataclass(eq=False)  # found and removed by identity
 class Helper:
+    config: object  # the build it works for
     pid: int
     reader: int  # pipe the helper writes its report to
-    files: list  # the File objects it builds
-    inclusion: dict  # File -> inclusion level to restore
+    inclusion: dict  # File it builds -> inclusion level to restore
     note_filter: logging.Filter
     all_files: object  # the build's Files
     nav: object
@@ -85,10 +86,7 @@ class _WarningCounter(logging.Handler):
 
 
 def _wanted(config, command: str | None, shareable: int) -> bool:
-    setting = (config.extra or {}).get(SETTING, "auto")
-    if setting not in ("auto", True, False):
-        raise PluginError(f"mkdocs.yml : extra.{SETTING} doit valoir auto, true ou false "
-                          f"(trouvé « {setting} »).")
+    setting = (config.extra or {}).get(SETTING, "auto")  # checked in on_config
     if setting is False or command == "serve" or not hasattr(os, "fork"):
         return False
     if threading.active_count() > 1:
@@ -139,9 +137,7 @@ def start(config, files, nav, command: str | None, after_pages=None,
         f.inclusion = InclusionLevel.EXCLUDED
     note_filter = _DropExcludedNotes({f.src_uri for f in mine})
     logging.getLogger("mkdocs.structure.pages").addFilter(note_filter)
-    setattr(config, HELPER_ATTRIBUTE,
-            Helper(pid, reader, mine, inclusion, note_filter, files, nav))
-    _LIVE.append(config)
+    _LIVE.append(Helper(config, pid, reader, inclusion, note_filter, files, nav))
     log.debug("achats : %d pages construites par un second processus.", len(mine))
     return True
 
@@ -186,9 +182,13 @@ def _run_helper(config, files, nav, pages, writer: int, after_pages) -> None:
             os._exit(0 if report.get("ok") else 1)
 
 
+def _helper_of(config) -> Helper | None:
+    return next((helper for helper in _LIVE if helper.config is config), None)
+
+
 def remember_env(config, env) -> None:
     """From on_env: the theme environment, to write sitemap.xml again at the end."""
-    helper = getattr(config, HELPER_ATTRIBUTE, None)
+    helper = _helper_of(config)
     if helper is not None:
         helper.env = env
 
@@ -200,13 +200,11 @@ def _read_all(fd: int) -> bytes:
     return b"".join(chunks)
 
 
-def _detach(config) -> Helper | None:
-    helper = getattr(config, HELPER_ATTRIBUTE, None)
+def _detach(helper: Helper | None) -> Helper | None:
+    """Takes the helper off the running list; its pages count as this build's again."""
     if helper is None:
         return None
-    delattr(config, HELPER_ATTRIBUTE)
-    if config in _LIVE:
-        _LIVE.remove(config)
+    _LIVE.remove(helper)
     for f, level in helper.inclusion.items():
         f.inclusion = level
     logging.getLogger("mkdocs.structure.pages").removeFilter(helper.note_filter)
@@ -216,7 +214,7 @@ def _detach(config) -> Helper | None:
 def finish(config) -> None:
     """From on_post_build, before anything reads the site: waits for the helper, restores
     the pages it built, writes sitemap.xml again; fails the build if the helper failed."""
-    helper = _detach(config)
+    helper = _detach(_helper_of(config))
     if helper is None:
         return
     waited = time.perf_counter()
@@ -248,10 +246,8 @@ def finish(config) -> None:
 def abandon_all() -> None:
     """From on_build_error: stops the helpers still running (their pages are lost with the
     failed build anyway)."""
-    for config in list(_LIVE):
-        helper = _detach(config)
-        if helper is None:
-            continue
+    for helper in list(_LIVE):
+        _detach(helper)
         try:
             os.kill(helper.pid, signal.SIGTERM)
         except ProcessLookupError:
