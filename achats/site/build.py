@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 from fnmatch import fnmatch
 from dataclasses import dataclass, field as dc_field
@@ -54,6 +55,7 @@ class BuildState:
     history_pages_written: bool = False  # by the second process (achats.site.parallel)
     search_source: Path | None = None  # bare copies of the indexed pages, for Pagefind
     glossary: Glossary | None = None
+    history_diffs: int = DEFAULT_DIFFS  # extra.historique_diffs
 
 
 class RenderedOnRead(File):
@@ -101,16 +103,49 @@ def state_of(config) -> BuildState:
     return getattr(config, STATE_ATTRIBUTE)
 
 
+def _setting_place(config, key: str) -> str:
+    """« mkdocs.yml:83 »: where ``extra.<key>`` is set (in the file or the one it inherits)."""
+    path = Path(config.config_file_path)
+    while path.is_file():
+        text = path.read_text(encoding="utf-8")
+        for number, line in enumerate(text.splitlines(), 1):
+            if re.match(rf"\s+{re.escape(key)}\s*:", line):
+                return f"{path.name}:{number}"
+        parent = re.search(r"^INHERIT:\s*(\S+)", text, re.M)
+        if parent is None:
+            break
+        path = path.parent / parent.group(1)
+    return Path(config.config_file_path).name
+
+
+def _check_settings(config) -> tuple[str, int]:
+    """The extra settings read later in the build, checked before anything is written."""
+    extra = config.extra or {}
+    variant = extra.get("variante", "intranet")
+    if variant not in ("intranet", "public"):
+        raise PluginError(f"{_setting_place(config, 'variante')} : extra.variante "
+                          f"« {variant} » inconnue (intranet ou public).")
+    diffs = extra.get("historique_diffs", DEFAULT_DIFFS)
+    if not isinstance(diffs, int) or isinstance(diffs, bool) or diffs < 0:
+        raise PluginError(f"{_setting_place(config, 'historique_diffs')} : "
+                          f"extra.historique_diffs doit être un nombre entier positif ou nul "
+                          f"(trouvé « {diffs} »).")
+    setting = extra.get(parallel.SETTING, "auto")
+    if setting not in parallel.SETTING_VALUES:
+        raise PluginError(f"{_setting_place(config, parallel.SETTING)} : "
+                          f"extra.{parallel.SETTING} doit valoir auto, true ou false "
+                          f"(trouvé « {setting} »).")
+    return variant, diffs
+
+
 def on_config(config):
     """Runs once per build (and per rebuild under `serve`), after mkdocs.yml is validated.
 
-    Loads, validates, indexes and renders everything; aborts the build on content errors.
+    Loads, validates, indexes and renders everything; aborts the build on content errors
+    and on wrong settings, before MkDocs empties the site folder.
     """
     project = Project(Path(config.config_file_path).resolve().parent)
-    variant = (config.extra or {}).get("variante", "intranet")
-    if variant not in ("intranet", "public"):
-        raise PluginError(f"mkdocs.yml : extra.variante « {variant} » inconnue "
-                          "(intranet ou public).")
+    variant, diffs = _check_settings(config)
     # `achats build` has just checked the same files; plain `mkdocs build` has not.
     result = getattr(config, CHECKED_ATTRIBUTE, None) or check_project(project)
     if result.problems.errors:
@@ -131,7 +166,7 @@ def on_config(config):
     pdf = bool((config.extra or {}).get("pdf", True)) and _Process.command != "serve"
     ctx = RenderContext(graph, variant, history, site_url=config.site_url or "", pdf=pdf)
     ctx.extra_sections.append(history_section)
-    state = BuildState(project, variant, result, graph, history, ctx)
+    state = BuildState(project, variant, result, graph, history, ctx, history_diffs=diffs)
     state.pages = render_site(ctx, deferred=True)
     # The glossary's <abbr> tooltips go into each converted page (on_page_content).
     state.glossary = Glossary(result.vocab.glossary)
@@ -227,13 +262,9 @@ def on_serve(server, config, builder):
 
 def _write_history_pages(config, state: BuildState) -> None:
     """Writes the standalone history pages of this variant into the built site."""
-    diffs = (config.extra or {}).get("historique_diffs", DEFAULT_DIFFS)
-    if not isinstance(diffs, int) or isinstance(diffs, bool) or diffs < 0:
-        raise PluginError(f"mkdocs.yml : extra.historique_diffs doit être un nombre entier "
-                          f"positif ou nul (trouvé « {diffs} »).")
     site = Path(config.site_dir)
     css = state.theme_css + [str(href) for href in config.extra_css]
-    for rel, page in history_html_pages(state.ctx, css, diffs).items():
+    for rel, page in history_html_pages(state.ctx, css, state.history_diffs).items():
         target = site / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = target.with_name(f".{target.name}.tmp")
