@@ -257,3 +257,22 @@ def test_navigation_rendered_once_per_folder_equals_materials_own(tmp_path, monk
     second = _digest(build_site(project=Project(plain), site_dir=str(tmp_path / "b")))
     assert len(first) > 40
     assert first == second
+
+
+def test_wrong_setting_stops_before_the_site_is_touched(tmp_path):
+    """A wrong extra setting is refused with its file and line, before MkDocs empties the
+    site folder: the previous site is still there."""
+    project = make_project(tmp_path / "projet")
+    config = project / "mkdocs.yml"
+    lines = config.read_text(encoding="utf-8").split("\n")
+    at = lines.index("extra:") + 1
+    lines.insert(at, "  historique_diffs: -2")
+    config.write_text("\n".join(lines), encoding="utf-8")
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "ancien.html").write_text("ancien", encoding="utf-8")
+    with pytest.raises(AchatsError) as failure:
+        build_site(project=Project(project), site_dir=str(site))
+    assert (f"mkdocs.yml:{at + 1} : extra.historique_diffs doit être un nombre entier positif "
+            "ou nul (trouvé « -2 »)") in str(failure.value)
+    assert (site / "ancien.html").read_text(encoding="utf-8") == "ancien"
