@@ -692,7 +692,7 @@ def run_bench(entries: int, commits: int, seed: int = SEED, repeat: int = 2,
         _run([python, "-c", ACHATS, "check"], root, "achats check")
         check_s = _best(repeat, lambda: _run([python, "-c", ACHATS, "check"], root,
                                              "achats check"))
-        load = query_load(site / "pagefind")
+        load = query_load(site)
         say("Étapes, une par une…")
         phases = measure_phases(root, out / "sans-recherche", repeat)
         data = {
@@ -704,15 +704,16 @@ def run_bench(entries: int, commits: int, seed: int = SEED, repeat: int = 2,
             "check_cold_s": round(check_cold_s, 3),
             "phases": {k: (round(v, 3) if v is not None else None) for k, v in phases.items()},
             "history_available": phases.get("history") is not None,
-            # entry file + largest word chunk + all filter files (see search.query_load)
+            # entry file + two largest word chunks + all filter files (search.query_load)
             "search_query_kb_max": _kb(load.index),
             "search_query_kb": {"entry": _kb(load.entry),
                                 "largest_chunk": _kb(load.largest_chunk),
+                                "second_chunk": _kb(load.second_chunk),
                                 "filters": _kb(load.filters), "meta": _kb(load.meta),
                                 "fragments": _kb(load.fragments),
                                 "complete": _kb(load.complete),
                                 "chunks": len(load.chunk_sizes),
-                                "next_largest_chunks": [_kb(c) for c in load.chunk_sizes[1:4]],
+                                "next_largest_chunks": [_kb(c) for c in load.chunk_sizes[2:5]],
                                 "median_chunk": _kb(load.chunk_sizes[len(load.chunk_sizes) // 2])
                                 if load.chunk_sizes else 0.0},
             "ratios": {
@@ -784,7 +785,8 @@ def format_table(data: dict) -> str:
                    + ("" if value is not None else " (étape pas encore disponible)"))
     q = data["search_query_kb"]
     out += ["", f"Recherche : une requête d'un mot charge au plus {data['search_query_kb_max']} "
-            f"Ko d'index (entrée {q['entry']} + plus gros bloc de mots {q['largest_chunk']} "
+            f"Ko d'index (entrée {q['entry']} + les deux plus gros blocs de mots, "
+            f"{q['largest_chunk']} et {q['second_chunk']}, pour le mot et sa racine "
             f"+ filtres {q['filters']}) ; {q['complete']} Ko avec les métadonnées "
             f"({q['meta']}) et 5 résultats ({q['fragments']}).",
             f"Blocs de mots : {q['chunks']}, médiane {q['median_chunk']} Ko, les plus gros "

@@ -19,7 +19,8 @@ import pytest
 
 from achats.problems import AchatsError
 from achats.project import Project
-from achats.search import index_site, indexed_pages, query_load
+from achats.search import (PARTS_KEY, _bundle_load, bundles_of, index_site, indexed_pages,
+                           query_load, read_index_file, searchable_copy)
 from achats.sitebuild import build_site
 from projects import make_project
 
@@ -177,21 +178,70 @@ def test_indexing_errors_are_french(tmp_path):
 
 
 def test_query_load_is_computed_from_the_index(intranet):
-    """The worst single-word query: entry + largest chunk + filters (+ metadata, results)."""
-    load = query_load(intranet / "pagefind")
+    """The worst single-word query: entry + the two largest chunks (the word and its stem)
+    + filters (+ metadata, results)."""
+    load = query_load(intranet)
     assert load.chunk_sizes and load.largest_chunk == max(load.chunk_sizes)
+    assert load.second_chunk == (load.chunk_sizes[1] if len(load.chunk_sizes) > 1 else 0)
     assert load.filters > 0 and load.entry > 0
-    assert load.index == load.entry + load.largest_chunk + load.filters
+    assert load.index == load.entry + load.largest_chunk + load.second_chunk + load.filters
     assert load.complete == load.index + load.meta + load.fragments
+
+
+def in_two_parts(site: Path, target: Path) -> Path:
+    """A copy of the built site indexed as a large site is: two Pagefind processes, two
+    indexes (from bare copies of the pages, as during a build)."""
+    shutil.copytree(site, target)
+    source = target / "pagefind-source"
+    for page in target.rglob("*.html"):
+        copy = searchable_copy(page.read_text("utf-8"))
+        if copy is not None and "pagefind" not in page.relative_to(target).parts[0]:
+            (source / page.relative_to(target)).parent.mkdir(parents=True, exist_ok=True)
+            (source / page.relative_to(target)).write_text(copy, "utf-8")
+    stats = index_site(target, "intranet", source_dir=source, parts=2)
+    shutil.rmtree(source)
+    assert stats.parts == 2
+    return target
+
+
+def test_a_large_site_is_indexed_in_two_parts_that_hold_every_page(intranet, tmp_path):
+    """Two Pagefind processes share the pages; the first index lists the second; together
+    they hold exactly the pages (and texts) of the one-part index; the load of a query is
+    the sum of both; nothing is left of the pages given to the second process."""
+    site = in_two_parts(intranet, tmp_path / "site")
+    entry = json.loads((site / "pagefind" / "pagefind-entry.json").read_text("utf-8"))
+    assert entry[PARTS_KEY] == ["../pagefind-2/"]
+    assert [b.name for b in bundles_of(site)] == ["pagefind", "pagefind-2"]
+    one = {p["url"]: (p["meta"], p["filters"], p["content"]) for p in indexed_pages(intranet)}
+    two = {p["url"]: (p["meta"], p["filters"], p["content"]) for p in indexed_pages(site)}
+    assert two == one
+    parts = [len(list((b / "fragment").glob("*.pf_fragment"))) for b in bundles_of(site)]
+    assert sum(parts) == len(one) and min(parts) >= len(one) // 2 - 1
+    # The browser tests below search both: CL-001 is in the first part, CL-002 in the second.
+    in_second = {json.loads(read_index_file(f))["url"]
+                 for f in (site / "pagefind-2" / "fragment").glob("*.pf_fragment")}
+    assert "/clauses/cl-002-insertion/" in in_second
+    assert "/clauses/cl-001-environnement/" not in in_second
+    assert not (site / "pagefind-source-2").exists()
+    load = query_load(site)
+    alone = [_bundle_load(b)[0] for b in bundles_of(site)]
+    assert load.index == sum(part.index for part in alone) > query_load(intranet).index
+    # Indexed again in one part: the second index goes, and the first lists nothing.
+    index_site(site, "intranet")
+    assert not (site / "pagefind-2").exists()
+    assert PARTS_KEY not in json.loads((site / "pagefind" / "pagefind-entry.json").read_text())
 
 
 # --- in a real browser -------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def served(intranet):
-    """The built intranet site over HTTP (Pagefind fetches its files, so no file://)."""
-    handler = functools.partial(_QuietHandler, directory=str(intranet))
+@pytest.fixture(scope="module", params=[1, 2], ids=["un-index", "deux-parties"])
+def served(request, intranet, tmp_path_factory):
+    """The built intranet site over HTTP (Pagefind fetches its files, so no file://); and
+    the same site indexed in two parts, which the search must merge."""
+    site = intranet if request.param == 1 else in_two_parts(
+        intranet, tmp_path_factory.mktemp("deux-parties") / "site")
+    handler = functools.partial(_QuietHandler, directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -234,6 +284,10 @@ def test_header_search_finds_a_clause_with_kind_and_id(served, browser):
     assert "Fiche: Clause" in tags and "Identifiant: CL-001" in tags
     assert first.locator("a").first.get_attribute("href").startswith(
         "/clauses/cl-001-environnement/")
+    # A page of the second part, when the site is indexed in two (see in_two_parts).
+    dialog.get_by_role("textbox").fill("insertion")
+    dialog.locator(".pagefind-ui__result-title", has_text="Clause d'insertion").first.wait_for(
+        timeout=10_000)
     page.keyboard.press("Escape")
     assert not dialog.is_visible()
     page.close()

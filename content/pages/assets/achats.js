@@ -51,13 +51,31 @@ function searchAvailable() {
 
 var pagefindLoads = {};
 
-// The Pagefind search API (pagefind.js), loaded once per page.
+// A large site is indexed in parts, side by side (pagefind/, pagefind-2/): the first part's
+// entry file lists the others ("achats_parties"), which searches merge. Their URLs.
+function indexParts(bundle) {
+  return fetch(bundle + "pagefind-entry.json").then(function (response) {
+    return response.ok ? response.json() : {};
+  }).then(function (entry) {
+    return (entry.achats_parties || []).map(function (part) {
+      return new URL(part, bundle).href;
+    });
+  }, function () { return []; });
+}
+
+// The Pagefind search API (pagefind.js), loaded once per page, with every part merged.
 function loadPagefind(root) {
   var bundle = new URL("pagefind/", root).href;
   if (!pagefindLoads[bundle]) {
     pagefindLoads[bundle] = import(bundle + "pagefind.js").then(function (pagefind) {
       return pagefind.options({ baseUrl: root.pathname }).then(function () {
         return pagefind.init();
+      }).then(function () {
+        return indexParts(bundle);
+      }).then(function (parts) {
+        return Promise.all(parts.map(function (part) {
+          return pagefind.mergeIndex(new URL(part).pathname, { baseUrl: root.pathname });
+        }));
       }).then(function () { return pagefind; });
     });
   }
@@ -96,10 +114,15 @@ function setUpHeaderSearch(box) {
     var bundle = new URL("pagefind/", root).href;
     loadFile("link", { rel: "stylesheet", href: bundle + "pagefind-ui.css" }).catch(function () {});
     loadFile("script", { src: bundle + "pagefind-ui.js" }).then(function () {
+      return indexParts(bundle);
+    }).then(function (parts) {
       new window.PagefindUI({
         element: "#" + box.querySelector("[data-ui]").id,
         bundlePath: new URL(bundle).pathname,
         baseUrl: root.pathname,
+        mergeIndex: parts.map(function (part) {
+          return { bundlePath: new URL(part).pathname, baseUrl: root.pathname };
+        }),
         showSubResults: true,
         showImages: false,
         autofocus: true,
