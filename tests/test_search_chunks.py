@@ -21,6 +21,7 @@ from pathlib import Path
 import cbor2
 import pytest
 
+from achats import search_chunks
 from achats.problems import AchatsError
 from achats.project import Project
 from achats.search import pagefind_executable
@@ -96,14 +97,19 @@ def test_positions_are_read_and_written_as_pagefind_packs_them(site):
         assert all(cbor2.dumps(word) == part for word, part in words)
 
 
-def test_bounds_are_the_ones_pagefind_computes(site, tmp_path):
-    """Pagefind made to cut its index very finely: bounding its chunks with our port of its
-    rule gives back its own from/to, chunk after chunk."""
+def finely_chunked(site: Path, out: Path) -> Path:
+    """An index of the site that Pagefind itself cut into many small chunks."""
     env = dict(os.environ, PAGEFIND_UNSTABLE_INDEX_CHUNK_SIZE="40")
-    out = tmp_path / "fin"
     subprocess.run([str(pagefind_executable()), "--site", str(site), "--output-path", str(out),
                     "--force-language", "fr", "--glob", "{clauses,guides,marches}/**/*.html"],
                    check=True, capture_output=True, env=env)
+    return out
+
+
+def test_bounds_are_the_ones_pagefind_computes(site, tmp_path):
+    """Pagefind made to cut its index very finely: bounding its chunks with our port of its
+    rule gives back its own from/to, chunk after chunk."""
+    out = finely_chunked(site, tmp_path / "fin")
     meta = meta_of(out)
     chunks = chunk_words(out)
     assert len(chunks) >= 10
@@ -143,6 +149,26 @@ def test_oversized_chunks_are_cut_and_every_page_kept(site, tmp_path):
     again = bound_chunks(bundle, budget=TINY, kept=1)
     assert again.chunks_after == again.chunks_before == report.chunks_after
     assert pages_by_word(bundle) == before
+
+
+def test_many_chunks_are_cut_side_by_side_with_the_same_result(site, tmp_path, monkeypatch):
+    """Many chunks over the budget (cut by two processes when the machine has two cores):
+    pages kept word by word, and the same files as when cut one after the other."""
+    bundle = finely_chunked(site, tmp_path / "fin")
+    shutil.copytree(bundle, tmp_path / "un-par-un")
+    before = pages_by_word(bundle)
+    over = [name for _, _, name in meta_of(bundle)[2]
+            if (bundle / "index" / f"{name}.pf_index").stat().st_size > TINY]
+    assert len(over) >= search_chunks.PARALLEL_FROM
+    report = bound_chunks(bundle, budget=TINY, kept=1)
+    assert report.cut == len(over)
+    assert pages_by_word(bundle) == before
+    monkeypatch.setattr(search_chunks, "PARALLEL_FROM", 10 ** 9)  # one after the other
+    bound_chunks(tmp_path / "un-par-un", budget=TINY, kept=1)
+    files = {p.relative_to(bundle): p.read_bytes() for p in bundle.rglob("*") if p.is_file()}
+    other = tmp_path / "un-par-un"
+    assert files == {p.relative_to(other): p.read_bytes() for p in other.rglob("*")
+                     if p.is_file()}
 
 
 def test_small_chunks_are_left_as_pagefind_wrote_them(site, tmp_path):
