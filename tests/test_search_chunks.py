@@ -10,6 +10,7 @@ running Pagefind's own client finds the same pages before and after.
 from __future__ import annotations
 
 import functools
+import gzip
 import http.server
 import json
 import os
@@ -25,8 +26,8 @@ from achats import search_chunks
 from achats.problems import AchatsError
 from achats.project import Project
 from achats.search import pagefind_executable
-from achats.search_chunks import (_bounds, _words, bound_chunks, decode_index_file, packed,
-                                  positions)
+from achats.search_chunks import (MAGIC, _bounds, _chunk_bytes, _words, bound_chunks,
+                                  decode_index_file, packed, positions)
 from achats.sitebuild import build_site
 from projects import make_project
 
@@ -88,12 +89,10 @@ def test_positions_are_read_and_written_as_pagefind_packs_them(site):
     for locs in lists:
         assert packed(positions(locs)) == locs
     for _, _, name in meta_of(site / "pagefind")[2]:
-        raw = (site / "pagefind" / "index" / f"{name}.pf_index")
-        import gzip
-        data = gzip.decompress(raw.read_bytes())[len(b"pagefind_dcd"):]
-        words = _words(data, raw)
-        assert b"".join(part for _, part in words) == data[len(data) - sum(
-            len(part) for _, part in words):]
+        path = site / "pagefind" / "index" / f"{name}.pf_index"
+        data = gzip.decompress(path.read_bytes())[len(MAGIC):]
+        words = _words(data, path)
+        assert _chunk_bytes(words) == data
         assert all(cbor2.dumps(word) == part for word, part in words)
 
 
