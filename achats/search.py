@@ -33,11 +33,12 @@ LANGUAGE = "fr"
 _FRAGMENT_MAGIC = b"pagefind_dcd"  # Pagefind's prefix inside each decompressed index file
 # History and diff pages (achats.render.history), static assets, the index itself.
 SKIPPED_FOLDERS = {"historique", "assets", BUNDLE}
-# Not words of the page: "¶" permalinks, the copy button, path and history navigation, and
+# Not words of the page: "¶" permalinks, the copy button, path and history navigation,
 # « Cité dans » (other entries' titles: a search for a word of a title would also find
-# every page citing it).
+# every page citing it), and labels only screen readers get (the facts table's caption,
+# which Pagefind would glue to the first row: "FicheIdentifiant").
 EXCLUDED = [".headerlink", ".achats-copier", ".achats-parcours", ".achats-historique",
-            ".achats-cite-dans"]
+            ".achats-cite-dans", ".achats-invisible"]
 BODY_MARK = "data-pagefind-body"  # pages without it are not indexed
 _INDEXED_ARTICLE = re.compile(r"<article\b[^>]*\s" + BODY_MARK + r"[\s>]")
 

@@ -79,6 +79,9 @@ def test_entry_pages_carry_kind_id_and_clause_filters(intranet):
     assert clause["meta"]["title"] == "Critère environnemental"  # no "¶" permalink
     assert pages["CL-002"]["meta"]["title"] == "Clause d'insertion"  # decoded once, not "&#x27;"
     assert clause["url"] == "/clauses/cl-001-environnement/"
+    # The facts table is indexed, not its caption for screen readers ("Fiche"), which
+    # Pagefind would glue to the first row's label.
+    assert "Identifiant" in clause["content"] and "FicheIdentifiant" not in clause["content"]
     assert clause["filters"] == {
         "fiche": ["Clause"], "pilier": ["Environnemental"], "type": ["Critère d'attribution"],
         "famille": ["Services", "Prestations intellectuelles"],
