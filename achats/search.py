@@ -13,7 +13,6 @@ clause facets (``achats.render.search_meta``). This module only runs the binary 
 
 from __future__ import annotations
 
-import gzip
 import json
 import logging
 import re
@@ -24,13 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .problems import AchatsError
-from .search_chunks import ChunkReport, bound_chunks
+from .search_chunks import ChunkReport, bound_chunks, read_index_file, write_entry
 
 log = logging.getLogger("achats.search")
 
 BUNDLE = "pagefind"  # folder of the index inside the site
 LANGUAGE = "fr"
-_FRAGMENT_MAGIC = b"pagefind_dcd"  # Pagefind's prefix inside each decompressed index file
 # History and diff pages (achats.render.history), static assets, the index itself.
 SKIPPED_FOLDERS = {"historique", "assets", BUNDLE}
 # Not words of the page: "¶" permalinks, the copy button, path and history navigation,
@@ -56,10 +54,6 @@ class SearchStats:
     bundle_bytes: int
     chunks: ChunkReport | None = None  # what achats.search_chunks cut after Pagefind
     parts: int = 1  # Pagefind indexes written side by side (pagefind/, pagefind-2/)
-
-    @property
-    def bundle_dir(self) -> Path:
-        return self.site_dir / BUNDLE
 
     def summary(self) -> str:
         words = f", {self.words} mots" if self.words is not None else ""
@@ -164,17 +158,14 @@ def _bundle_name(part: int) -> str:
 def _share(source_dir: Path, parts: int | None) -> list[Path]:
     """The source folder, or it and a sibling holding every other page (sorted by path,
     so both get pages of every kind): one folder per Pagefind process."""
+    pages = sorted(source_dir.rglob("*.html"))
     if parts is None:
-        count = sum(1 for _ in source_dir.rglob("*.html"))
-        parts = 2 if count >= PARTS_FROM else 1
-    if parts < 2:
+        parts = 2 if len(pages) >= PARTS_FROM else 1
+    if parts < 2 or len(pages) < 2:
         return [source_dir]
     second = source_dir.with_name(source_dir.name + "-2")
     if second.exists():
         shutil.rmtree(second)
-    pages = sorted(source_dir.rglob("*.html"))
-    if len(pages) < 2:
-        return [source_dir]
     for page in pages[1::2]:
         target = second / page.relative_to(source_dir)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -216,8 +207,7 @@ def _list_parts(bundles: list[Path]) -> None:
     entry_path = bundles[0] / "pagefind-entry.json"
     entry = json.loads(entry_path.read_text(encoding="utf-8"))
     entry[PARTS_KEY] = [f"../{bundle.name}/" for bundle in bundles[1:]]
-    entry_path.write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")),
-                          encoding="utf-8")
+    write_entry(entry_path, entry)
 
 
 def bundles_of(site_dir: Path) -> list[Path]:
@@ -257,12 +247,6 @@ def _entry(bundle: Path) -> dict:
     """The language entry of ``pagefind-entry.json`` (hash of the metadata file, page count)."""
     data = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
     return data["languages"].get(LANGUAGE) or next(iter(data["languages"].values()))
-
-
-def read_index_file(path: Path) -> bytes:
-    """The decompressed payload of a Pagefind index file (after its magic prefix)."""
-    data = gzip.decompress(path.read_bytes())
-    return data[len(_FRAGMENT_MAGIC):] if data.startswith(_FRAGMENT_MAGIC) else data
 
 
 def indexed_pages(site_dir: Path) -> list[dict]:

@@ -113,13 +113,10 @@ def bound_chunks(bundle: Path, budget: int = CHUNK_BUDGET,
         info = entry["languages"][language]
         info["hash"] = f"{language}_{hashlib.sha256(data).hexdigest()[:10]}"
         new_path = bundle / f"pagefind.{info['hash']}.pf_meta"
-        _write(new_path, data)
+        _replace(new_path, _stored(data))
         if new_path != meta_path:
             meta_path.unlink()
-    tmp = entry_path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")),
-                   encoding="utf-8")
-    tmp.replace(entry_path)
+    write_entry(entry_path, entry)
     return report
 
 
@@ -160,10 +157,7 @@ def _cut_chunk(job: tuple) -> tuple[list[tuple[str, str, str, int]], int]:
         # Twelve hex digits (Pagefind uses seven and lengthens them on a clash, which
         # processes writing side by side cannot coordinate).
         name = f"{language}_{hashlib.sha256(data).hexdigest()[:12]}"
-        target = path.parent / f"{name}.pf_index"
-        tmp = target.with_name(target.name + ".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(target)
+        _replace(path.parent / f"{name}.pf_index", data)
         out.append((low, high, name, len(data)))
     if all(name != path.stem for _, _, name, _ in out):  # not a lone word, cut into itself
         path.unlink()
@@ -180,10 +174,15 @@ def _half(piece: list[tuple[list, bytes]]) -> int:
     return len(piece) // 2
 
 
+def read_index_file(path: Path) -> bytes:
+    """The payload of a Pagefind index file: decompressed, without its prefix."""
+    data = gzip.decompress(Path(path).read_bytes())
+    return data[len(MAGIC):] if data.startswith(MAGIC) else data
+
+
 def decode_index_file(path: Path):
     """The decoded content of a Pagefind index file (gzip, prefix, CBOR)."""
-    data = gzip.decompress(Path(path).read_bytes())
-    return cbor2.loads(data[len(MAGIC):] if data.startswith(MAGIC) else data)
+    return cbor2.loads(read_index_file(path))
 
 
 def _stored(data: bytes) -> bytes:
@@ -191,10 +190,16 @@ def _stored(data: bytes) -> bytes:
     return gzip.compress(MAGIC + data, compresslevel=6, mtime=0)
 
 
-def _write(path: Path, data: bytes) -> None:
+def _replace(path: Path, content: bytes) -> None:
+    """Write through a temporary file: a reader never sees half a file."""
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(_stored(data))
+    tmp.write_bytes(content)
     tmp.replace(path)
+
+
+def write_entry(path: Path, entry: dict) -> None:
+    """``pagefind-entry.json``, compact as Pagefind writes it."""
+    _replace(path, json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
 def _chunk_list(meta, path: Path) -> list[list[str]]:
@@ -214,11 +219,11 @@ def _cut(path: Path, budget: int, kept: int) -> tuple[list[list], int]:
     """The words of the chunk at ``path`` as (word, CBOR bytes), in pieces that fit the
     budget once compressed; the number of words whose positions were capped."""
     compressed = path.stat().st_size
-    raw = gzip.decompress(path.read_bytes())
-    words = _words(raw[len(MAGIC):] if raw.startswith(MAGIC) else raw, path)
+    data = read_index_file(path)
+    words = _words(data, path)
     # The budget is for compressed bytes; pieces are measured before compression, at the
     # ratio of this chunk, with a margin of a tenth for pieces that compress less well.
-    raw_budget = budget * len(raw) / max(compressed, 1) * 0.9
+    raw_budget = budget * len(data) / max(compressed, 1) * 0.9
     capped = 0
     for i, (word, data) in enumerate(words):
         if len(data) > raw_budget:
