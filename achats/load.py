@@ -174,14 +174,13 @@ def _piece(kind: str, path: Path, rel: str, doc: SplitDocument | None) -> Piece:
     return Piece(kind, path, rel, doc.meta or {}, doc.body, doc.body_line, doc.lines)
 
 
-def _markdown_files(folder: Path) -> list[Path]:
-    # Sorted by name (the same order as by path within one folder): comparing Path objects
-    # was a visible cost at 10,000 entries.
+def _markdown_names(folder: str) -> list[str]:
+    # Names as strings, sorted (the same order as by path within one folder): building and
+    # comparing Path objects for every file was a visible cost at 10,000 entries.
     with os.scandir(folder) as found:
-        names = sorted(e.name for e in found
-                       if e.name.endswith(".md") and e.name not in SKIPPED_NAMES
-                       and not e.name.startswith(("_", ".")) and e.is_file())
-    return [folder / name for name in names]
+        return sorted(e.name for e in found
+                      if e.name.endswith(".md") and e.name not in SKIPPED_NAMES
+                      and not e.name.startswith(("_", ".")) and e.is_file())
 
 
 @dataclass
@@ -189,7 +188,7 @@ class _Job:
     """One file to parse: an entry, or a piece of the entry at ``parent`` in the job list."""
 
     collection: Collection
-    path: Path
+    path: str  # absolute; a Path is made when the file is parsed (in a worker, for check)
     rel: str
     piece: str | None = None
     parent: int | None = None
@@ -198,36 +197,41 @@ class _Job:
 def _plan(project: Project, problems: ProblemList) -> list[_Job]:
     """Every file to parse, in a stable order; layout problems reported on the way."""
     jobs: list[_Job] = []
+    root = str(project.root)
     for collection in COLLECTIONS.values():
-        folder = project.root / collection.folder
-        if not folder.is_dir():
+        rel_folder = collection.folder
+        folder = os.path.join(root, rel_folder)
+        if not os.path.isdir(folder):
             continue
         if not collection.in_folders:
-            jobs += [_Job(collection, p, project.rel(p)) for p in _markdown_files(folder)]
+            jobs += [_Job(collection, os.path.join(folder, name), f"{rel_folder}/{name}")
+                     for name in _markdown_names(folder)]
             continue
-        for stray in _markdown_files(folder):
-            problems.add(project.rel(stray), 1, "fichier",
+        for stray in _markdown_names(folder):
+            problems.add(f"{rel_folder}/{stray}", 1, "fichier",
                          f"un marché est un dossier : déplacez ce fichier dans "
-                         f"{collection.folder}/<nom-du-marché>/index.md.")
-        for sub in sorted(p for p in folder.iterdir()
-                          if p.is_dir() and not p.name.startswith(".")):
-            index = sub / "index.md"
-            if not index.is_file():
-                problems.add(project.rel(sub), 1, "fichier",
-                             "dossier de marché sans fiche index.md.")
+                         f"{rel_folder}/<nom-du-marché>/index.md.")
+        with os.scandir(folder) as found:
+            subs = sorted(e.name for e in found if e.is_dir() and not e.name.startswith("."))
+        for sub_name in subs:
+            sub, rel_sub = os.path.join(folder, sub_name), f"{rel_folder}/{sub_name}"
+            names = _markdown_names(sub)
+            if "index.md" not in names:
+                problems.add(rel_sub, 1, "fichier", "dossier de marché sans fiche index.md.")
                 continue
             parent = len(jobs)
-            jobs.append(_Job(collection, index, project.rel(index)))
-            for piece_path in _markdown_files(sub):
-                if piece_path.name == "index.md":
+            jobs.append(_Job(collection, os.path.join(sub, "index.md"), f"{rel_sub}/index.md"))
+            for name in names:
+                if name == "index.md":
                     continue
-                kind = PIECES.get(piece_path.name)
+                kind = PIECES.get(name)
                 if kind is None:
-                    problems.add(project.rel(piece_path), 1, "fichier",
-                                 f"pièce inconnue « {piece_path.name} » : les pièces d'un "
+                    problems.add(f"{rel_sub}/{name}", 1, "fichier",
+                                 f"pièce inconnue « {name} » : les pièces d'un "
                                  f"marché s'appellent {', '.join(PIECES)}.")
                     continue
-                jobs.append(_Job(collection, piece_path, project.rel(piece_path), kind, parent))
+                jobs.append(_Job(collection, os.path.join(sub, name), f"{rel_sub}/{name}",
+                                 kind, parent))
     return jobs
 
 
@@ -241,13 +245,14 @@ def entries_from_jobs(jobs: list[_Job], problems: ProblemList) -> list[Entry]:
     entries: list[Entry] = []
     by_job: dict[int, Entry] = {}
     for index, job in enumerate(jobs):
-        doc, found = parse_document(job.path, job.rel, required=job.piece is None)
+        path = Path(job.path)
+        doc, found = parse_document(path, job.rel, required=job.piece is None)
         problems.extend(found)
         if job.piece is None:
-            by_job[index] = _entry(job.collection, job.path, job.rel, doc)
+            by_job[index] = _entry(job.collection, path, job.rel, doc)
             entries.append(by_job[index])
         else:
-            by_job[job.parent].pieces.append(_piece(job.piece, job.path, job.rel, doc))
+            by_job[job.parent].pieces.append(_piece(job.piece, path, job.rel, doc))
     return entries
 
 
@@ -256,7 +261,7 @@ def plan_in_groups(project: Project, problems: ProblemList) -> list[list[tuple]]
     (collection name, path, rel, piece kind or None)."""
     groups: list[list[tuple]] = []
     for job in _plan(project, problems):
-        item = (job.collection.name, str(job.path), job.rel, job.piece)
+        item = (job.collection.name, job.path, job.rel, job.piece)
         if job.piece is None:
             groups.append([item])
         else:
@@ -269,6 +274,6 @@ def jobs_from_groups(groups: list[list[tuple]]) -> list[_Job]:
     for group in groups:
         parent = len(jobs)
         for name, path, rel, piece in group:
-            jobs.append(_Job(COLLECTIONS[name], Path(path), rel, piece,
+            jobs.append(_Job(COLLECTIONS[name], path, rel, piece,
                              parent if piece else None))
     return jobs

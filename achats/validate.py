@@ -113,15 +113,32 @@ def _check_groups(args) -> list[tuple]:
     return out
 
 
+# Groups per task handed to a worker: small enough that both cores finish together (tenders
+# with pieces cost more than clauses, and the collections come in order), large enough that
+# sending tasks costs little.
+TASK_SIZE = 250
+
+_shared_vocab = None  # set before forking, inherited by the workers
+
+
+def _check_task(groups) -> list[tuple]:
+    return _check_groups((groups, _shared_vocab))
+
+
 def _check_in_workers(groups, vocab, workers: int) -> list[tuple]:
     import multiprocessing
 
-    size = -(-len(groups) // workers)
-    chunks = [(groups[i:i + size], vocab) for i in range(0, len(groups), size)]
-    # fork: workers inherit the loaded modules; each returns problems, records and refs,
-    # not the parsed entries (pickling those back cost more than the parsing saved).
-    with multiprocessing.get_context("fork").Pool(len(chunks)) as pool:
-        return [found for part in pool.map(_check_groups, chunks) for found in part]
+    global _shared_vocab
+    _shared_vocab = vocab
+    tasks = [groups[i:i + TASK_SIZE] for i in range(0, len(groups), TASK_SIZE)]
+    # fork: workers inherit the loaded modules and the vocabularies; each returns problems,
+    # records and refs, not the parsed entries (pickling those back cost more than the
+    # parsing saved). imap keeps the order and gives the next task to whichever is free.
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            return [found for part in pool.imap(_check_task, tasks) for found in part]
+    finally:
+        _shared_vocab = None
 
 
 def validate_pages(project: Project, ids: set, problems: ProblemList) -> None:

@@ -92,6 +92,7 @@ def test_parallel_check_finds_exactly_what_the_serial_one_finds(project_dir, mon
         shutil.copytree(golden / case / "input", project_dir, dirs_exist_ok=True)
     serial = validate.check_project(Project(project_dir))
     monkeypatch.setattr(validate, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(validate, "TASK_SIZE", 3)  # many small tasks shared by the workers
     parallel = validate.check_project(Project(project_dir), parallel=True)
     assert parallel.entries == []  # the workers kept them: this really ran in parallel
     assert parallel.count == serial.count
