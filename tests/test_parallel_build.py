@@ -81,3 +81,33 @@ def test_unknown_setting_is_refused_in_french(corpus, tmp_path, caplog):
     with pytest.raises(AchatsError) as failure:
         _build(corpus, tmp_path / "site", "toujours", caplog)
     assert "extra.parallele doit valoir auto, true ou false" in str(failure.value)
+
+
+def test_helper_takes_each_nav_title_from_its_source_once(tmp_path, monkeypatch):
+    """The second process renders no nav page but shows their titles on every page it
+    builds: each title is read from its (possibly very long) source once, not at each use."""
+    from types import SimpleNamespace
+
+    import mkdocs.structure.pages as pages_module
+    from mkdocs.config.defaults import MkDocsConfig
+    from mkdocs.structure.files import File
+    from mkdocs.structure.pages import Page
+
+    from achats.site import parallel
+
+    config = MkDocsConfig()
+    config.load_dict({"site_name": "Essai", "docs_dir": str(tmp_path)})
+    assert not config.validate()[0]
+    source = tmp_path / "clauses" / "index.md"
+    source.parent.mkdir()
+    source.write_text("# Toutes les clauses\n\n" + "- [[CL-001]]\n" * 5000, encoding="utf-8")
+    index = Page(None, File("clauses/index.md", str(tmp_path), str(tmp_path / "site"), True),
+                 config)
+    calls = []
+    real = pages_module.get_markdown_title
+    monkeypatch.setattr(pages_module, "get_markdown_title",
+                        lambda source: calls.append(len(source)) or real(source))
+    parallel.read_nav_sources(SimpleNamespace(pages=[index]), config)
+    titles = [index.title for _ in range(5)]
+    assert titles == ["Toutes les clauses"] * 5
+    assert len(calls) == 1

@@ -152,11 +152,7 @@ def _run_helper(config, files, nav, pages, writer: int, after_pages) -> None:
     try:
         env = config.theme.get_env()
         env = config.plugins.on_env(env, config=config, files=files)
-        # The nav shows the titles of its pages, which MkDocs takes from their first
-        # heading: read the nav pages' sources here too (not rendered, not written).
-        for page in nav.pages:
-            if page.markdown is None:
-                page.read_source(config)
+        read_nav_sources(nav, config)
         for page in pages:
             _populate_page(page, config, files)
         doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
@@ -180,6 +176,18 @@ def _run_helper(config, files, nav, pages, writer: int, after_pages) -> None:
                 stream.flush()
         finally:
             os._exit(0 if report.get("ok") else 1)
+
+
+def read_nav_sources(nav, config) -> None:
+    """The nav shows the titles of its pages, which MkDocs takes from their first heading:
+    the helper reads the nav pages' sources (not rendered, not written) and keeps each
+    title once. Before a page is rendered, MkDocs takes its title again from the whole
+    source at each use (a few times per page built), and index pages' sources grow with
+    the corpus: without this, the helper's cost grew with the square of the entries."""
+    for page in nav.pages:
+        if page.markdown is None:
+            page.read_source(config)
+        page.title = page.title  # a weak property: the value is stored on the page
 
 
 def _helper_of(config) -> Helper | None:
