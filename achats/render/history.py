@@ -71,6 +71,27 @@ def history_section(ctx: RenderContext, entry: Entry, uri: str) -> str:
 
 # -- the standalone pages ---------------------------------------------------------------------
 
+def _plans(ctx: RenderContext) -> list[tuple[Entry, list[list[Version]]]]:
+    """The entries that get a history page, with their versions grouped by commit."""
+    history = ctx.history
+    if history is None or not history.complete:
+        return []
+    plans = []
+    for entry in ctx.graph.entries:
+        commits = history.entry_commits(entry)
+        if entry.id and commits:
+            plans.append((entry, commits))
+    return plans
+
+
+def history_workload(ctx: RenderContext, diffs: int = DEFAULT_DIFFS) -> tuple[int, int]:
+    """What writing the history pages will cost, before doing it: (pages, differences)."""
+    plans = _plans(ctx)
+    differences = sum(1 for _entry, commits in plans for group in commits[:diffs]
+                      for version in group if version.status not in ("A", "D"))
+    return len(plans), differences
+
+
 def history_html_pages(ctx: RenderContext, css_hrefs: list[str],
                        diffs: int = DEFAULT_DIFFS) -> dict[str, str]:
     """Output path in the site -> HTML page, for every entry of the variant with a history.
@@ -78,14 +99,10 @@ def history_html_pages(ctx: RenderContext, css_hrefs: list[str],
     ``css_hrefs`` are stylesheet paths relative to the site root; ``diffs`` is how many of
     the latest versions get a difference against the version before them.
     """
-    history = ctx.history
-    if history is None or not history.complete:
+    plans = _plans(ctx)
+    if not plans:
         return {}
-    plans = []
-    for entry in ctx.graph.entries:
-        commits = history.entry_commits(entry)
-        if entry.id and commits:
-            plans.append((entry, commits))
+    history = ctx.history
     specs = [spec for _entry, commits in plans for group in commits[:diffs]
              for version in group for spec in _specs(history.prefix, version)]
     try:

@@ -54,6 +54,7 @@ class Helper:
     pid: int
     reader: int  # pipe the helper writes its report to
     inclusion: dict  # File it builds -> inclusion level to restore
+    pages: int  # how many
     note_filter: logging.Filter
     all_files: object  # the build's Files
     nav: object
@@ -137,7 +138,7 @@ def start(config, files, nav, command: str | None, after_pages=None,
         f.inclusion = InclusionLevel.EXCLUDED
     note_filter = _DropExcludedNotes({f.src_uri for f in mine})
     logging.getLogger("mkdocs.structure.pages").addFilter(note_filter)
-    _LIVE.append(Helper(config, pid, reader, inclusion, note_filter, files, nav))
+    _LIVE.append(Helper(config, pid, reader, inclusion, len(mine), note_filter, files, nav))
     log.debug("achats : %d pages construites par un second processus.", len(mine))
     return True
 
@@ -160,10 +161,12 @@ def _run_helper(config, files, nav, pages, writer: int, after_pages) -> None:
             _build_page(page, config, doc_files, nav, env)
         for page in pages:
             page.validate_anchor_links(files=files, log_level=config.validation.links.anchors)
+        pages_done = time.perf_counter()
         if after_pages is not None:
             after_pages()
         report = {"ok": True, "warnings": counter.count,
-                  "seconds": round(time.perf_counter() - started, 3)}
+                  "pages_s": round(pages_done - started, 3),
+                  "after_pages_s": round(time.perf_counter() - pages_done, 3)}
     except BaseException as exc:  # reported to the parent, which fails the build
         page = getattr(config, "_current_page", None)
         report = {"ok": False, "error": str(exc) or type(exc).__name__,
@@ -239,9 +242,11 @@ def finish(config) -> None:
         where = f" (page {report['page']})" if report.get("page") else ""
         why = report.get("error") or f"arrêté avec le code {os.waitstatus_to_exitcode(status)}"
         raise PluginError(f"le second processus de construction a échoué{where} : {why}")
-    log.debug("achats : second processus : %s s ; attendu ici %.3f s (%s s depuis le partage).",
-              report.get("seconds"), time.perf_counter() - waited,
-              round(time.perf_counter() - helper.started, 3))
+    # For tuning the share: both processes should finish together (nothing waited here).
+    log.debug("achats : second processus : %s pages en %s s, puis %s s de travail propre ; "
+              "attendu ici %.3f s (%.3f s depuis le partage).", helper.pages,
+              report.get("pages_s"), report.get("after_pages_s"),
+              time.perf_counter() - waited, time.perf_counter() - helper.started)
     if report.get("warnings"):
         # Logged here so that a strict build counts them, as if built in this process.
         log.warning("achats : %d avertissement(s) pendant la construction des pages du "
