@@ -54,7 +54,7 @@ class Helper:
     pid: int
     reader: int  # pipe the helper writes its report to
     inclusion: dict  # File it builds -> inclusion level to restore
-    pages: int  # how many
+    pages: int  # how many pages it builds
     note_filter: logging.Filter
     all_files: object  # the build's Files
     nav: object
