@@ -276,3 +276,20 @@ def test_wrong_setting_stops_before_the_site_is_touched(tmp_path):
     assert (f"mkdocs.yml:{at + 1} : extra.historique_diffs doit être un nombre entier positif "
             "ou nul (trouvé « -2 »)") in str(failure.value)
     assert (site / "ancien.html").read_text(encoding="utf-8") == "ancien"
+
+
+def test_relative_links_are_those_of_posixpath_relpath():
+    """Generated links use a faster relpath: same result on every pair of paths tried,
+    including the odd ones (``..``, ``.``, doubled or trailing slashes)."""
+    import itertools
+    import posixpath
+
+    from achats.render.context import relative_path
+
+    paths = [".", "", "a", "a/", "a/b", "a/b/c", "a/b/d", "a/x", "b", "a//b", "./a/b",
+             "index.md", "clauses", "clauses/cl-001-achat.md", "clauses/pilier/social.md",
+             "clauses/pilier", "historique/cl-001", "marches/ma-002/rc", "../dehors", "a/../b",
+             "/racine/a"]
+    for target, start in itertools.product(paths, repeat=2):
+        expected = posixpath.relpath(target or ".", start or ".")
+        assert relative_path(target or ".", start or ".") == expected, (target, start)

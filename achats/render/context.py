@@ -26,9 +26,28 @@ def piece_uri(entry: Entry, piece: Piece) -> str:
     return f"{entry.collection.url_folder}/{entry.slug}/{piece.path.name}"
 
 
+def relative_path(target: str, start: str) -> str:
+    """``posixpath.relpath(target, start)`` for paths relative to the same root.
+
+    relpath makes both paths absolute first (two calls to the working directory and a
+    normalisation each): over the 70,000 links of a 10,000-entry site, a visible cost.
+    Generated URIs are already clean; anything unusual ("..") goes to relpath.
+    """
+    if ".." in target or ".." in start or target.startswith("/") or start.startswith("/"):
+        return posixpath.relpath(target, start)
+    to_parts = [p for p in target.split("/") if p and p != "."]
+    from_parts = [p for p in start.split("/") if p and p != "."]
+    common = 0
+    for a, b in zip(to_parts, from_parts):
+        if a != b:
+            break
+        common += 1
+    return "/".join([".."] * (len(from_parts) - common) + to_parts[common:]) or "."
+
+
 def rel(from_uri: str, to_uri: str) -> str:
     """Relative Markdown link from one source URI to another (MkDocs resolves .md links)."""
-    return posixpath.relpath(to_uri, posixpath.dirname(from_uri) or ".")
+    return relative_path(to_uri, posixpath.dirname(from_uri) or ".")
 
 
 def esc(text) -> str:
@@ -112,5 +131,5 @@ def page_url(uri: str) -> str:
 def href(from_uri: str, to_uri: str) -> str:
     """Relative URL for raw HTML (MkDocs rewrites only Markdown links)."""
     target, here = page_url(to_uri), page_url(from_uri)
-    path = posixpath.relpath(target or ".", here or ".")
+    path = relative_path(target or ".", here or ".")
     return "./" if path == "." else path + "/"

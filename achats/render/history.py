@@ -15,7 +15,7 @@ import posixpath
 from ..history import (GitError, Version, abridge, blob_text, document_diff, front_matter,
                        mask_ids, public_meta, read_blobs)
 from ..load import Entry
-from .context import RenderContext, page_url, uri_of
+from .context import RenderContext, page_url, relative_path, uri_of
 
 DEFAULT_DIFFS = 5  # versions with a difference shown (mkdocs.yml: extra.historique_diffs)
 SITE_NAME = "Achats durables"
@@ -29,7 +29,7 @@ def history_dir(entry: Entry) -> str:
 def history_href(from_uri: str, entry: Entry) -> str:
     """Relative URL from the page of source URI ``from_uri`` to the entry's history page."""
     here = page_url(from_uri).rstrip("/") or "."
-    return posixpath.relpath(history_dir(entry), here) + "/"
+    return relative_path(history_dir(entry), here) + "/"
 
 
 def _e(text) -> str:
