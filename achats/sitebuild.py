@@ -39,18 +39,21 @@ def build_site(public: bool = False, site_dir: str | None = None,
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, ConfigurationError, PluginError
 
+    from .history import start_history
     from .site import hand_over_check
 
     project = project or Project.find()
-    checked = _check_first(project)
-    _quiet_mkdocs_logging()
-    options = {"strict": True}
-    if site_dir:
-        options["site_dir"] = str(Path(site_dir).resolve())
+    # git writes the log on the other core while the entries are checked.
+    history = start_history(project.root, public)
     try:
+        checked = _check_first(project)
+        _quiet_mkdocs_logging()
+        options = {"strict": True}
+        if site_dir:
+            options["site_dir"] = str(Path(site_dir).resolve())
         config = load_config(str(_config_file(project, public)), **options)
-        # The hooks reuse this check instead of loading everything a second time.
-        hand_over_check(config, checked)
+        # The hooks reuse this check and this log instead of doing them a second time.
+        hand_over_check(config, checked, history)
         config.plugins.on_startup(command="build", dirty=False)
         try:
             build(config)
@@ -62,6 +65,8 @@ def build_site(public: bool = False, site_dir: str | None = None,
         if isinstance(exc, Abort) and isinstance(exc.__context__, PluginError):
             exc = exc.__context__
         raise AchatsError(f"la construction a échoué : {exc}") from None
+    finally:
+        history.close()
     return Path(config.site_dir)
 
 

@@ -421,6 +421,33 @@ def test_git_processes_do_not_grow_with_entries(tmp_path, monkeypatch):
     assert sum(1 for c in counts[1] if "log" in c) == 1
 
 
+def test_a_build_refused_by_the_check_leaves_no_git_behind(tmp_path, monkeypatch):
+    """`git log` starts before the entries are checked (it runs meanwhile); when the check
+    refuses the build, that git is stopped and waited for, not left running."""
+    from achats.problems import AchatsError
+
+    root = make_repo(tmp_path / "projet")
+    no_search(root)
+    edit(root, CLAUSE, "statut: a_valider", "statut: inconnu")
+    started = []
+    original = subprocess.Popen.__init__
+
+    def recording(self, args, *rest, **options):
+        original(self, args, *rest, **options)
+        if Path(str(args[0])).name == "git":
+            started.append(self)
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", recording)
+    with pytest.raises(AchatsError) as refused:
+        build_site(project=Project(root), site_dir=str(root / "site"))
+    monkeypatch.undo()
+    assert "rien n'a été construit" in str(refused.value)
+    logs = [p for p in started if "log" in p.args]
+    assert len(logs) == 1
+    assert all(p.returncode is not None for p in started)  # waited for: no process left
+    assert not (root / "site").exists()
+
+
 # -- the commands: history, diff, revert -------------------------------------------------------
 
 @pytest.fixture

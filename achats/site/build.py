@@ -14,7 +14,7 @@ from mkdocs.structure.files import File, Files
 
 from ..audit import audit_public_site
 from ..graph import Graph, build_graph, restrict
-from ..history import read_history
+from ..history import HistoryReading, start_history
 from ..pdf import write_path_pdf
 from ..problems import AchatsError
 from ..project import DATA_DIR, Project
@@ -35,9 +35,26 @@ CHECKED_ATTRIBUTE = "_achats_checked"
 SEARCH_SOURCE = "pagefind-source"  # folder of the site with the pages Pagefind reads
 
 
-def hand_over_check(config, result: CheckResult) -> None:
-    """Lets the next on_config reuse a check the caller has just made of the same files."""
+HISTORY_ATTRIBUTE = "_achats_history"
+
+
+def hand_over_check(config, result: CheckResult, history: HistoryReading | None = None) -> None:
+    """Lets the next on_config reuse a check the caller has just made of the same files,
+    and the `git log` it started before checking them."""
     setattr(config, CHECKED_ATTRIBUTE, result)
+    setattr(config, HISTORY_ATTRIBUTE, history)
+
+
+def _history_reading(config, project: Project, public: bool) -> HistoryReading:
+    """The `git log` handed over by `achats build` (taken once), or a new one."""
+    reading = getattr(config, HISTORY_ATTRIBUTE, None)
+    setattr(config, HISTORY_ATTRIBUTE, None)
+    if (reading is not None and reading.public == public
+            and reading.root.resolve() == project.root.resolve()):
+        return reading
+    if reading is not None:
+        reading.close()
+    return start_history(project.root, public=public)
 
 
 @dataclass
@@ -147,6 +164,15 @@ def on_config(config):
     """
     project = Project(Path(config.config_file_path).resolve().parent)
     variant, diffs = _check_settings(config)
+    # git writes the log on the other core while the entries are read and checked.
+    reading = _history_reading(config, project, public=(variant == "public"))
+    try:
+        return _prepare(config, project, variant, diffs, reading)
+    finally:
+        reading.close()  # nothing to do once read; stops git if this build failed first
+
+
+def _prepare(config, project: Project, variant: str, diffs: int, reading: HistoryReading):
     # `achats build` has just checked the same files; plain `mkdocs build` has not.
     result = getattr(config, CHECKED_ATTRIBUTE, None) or check_project(project)
     if result.problems.errors:
@@ -159,7 +185,7 @@ def on_config(config):
     graph = build_graph(result.entries, result.vocab)
     if variant == "public":
         graph = restrict(graph, lambda e: e.is_public)
-    history = read_history(project.root, public=(variant == "public"))
+    history = reading.result()
     if history.warning:
         # Info, not warning: a shallow CI clone must still build under --strict.
         log.info("achats : ATTENTION : %s", history.warning)
