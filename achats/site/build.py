@@ -173,6 +173,7 @@ def on_config(config):
 
 
 def _prepare(config, project: Project, variant: str, diffs: int, reading: HistoryReading):
+    """on_config's work: check, graph, history (from ``reading``), generated pages."""
     # `achats build` has just checked the same files; plain `mkdocs build` has not.
     result = getattr(config, CHECKED_ATTRIBUTE, None) or check_project(project)
     if result.problems.errors:
