@@ -13,6 +13,7 @@ import gzip
 import html
 import importlib.util
 import json
+import logging
 import os
 import re
 import shutil
@@ -248,14 +249,32 @@ def test_history_pages_only_for_public_entries_and_without_authors(canary):
     assert _hits(public, AUTHOR) == [] and _hits(public, COMMIT_CANARY) == []
 
 
-def test_cli_public_build_of_canary_corpus_exits_0(canary, tmp_path, monkeypatch, run_cli):
+def test_cli_public_build_of_canary_corpus_exits_0(canary, tmp_path, monkeypatch, run_cli,
+                                                   caplog):
     """`achats build --public` succeeds on the canary corpus: the audit finds nothing."""
     root, _intranet, _public = canary
     monkeypatch.chdir(root)
-    code, out, err = run_cli("build", "--public", "--site-dir", str(tmp_path / "public"))
+    with caplog.at_level(logging.INFO):
+        code, out, err = run_cli("build", "--public", "--site-dir", str(tmp_path / "public"))
     assert code == 0, err
     assert "Site construit" in out
     assert (tmp_path / "public" / "index.html").is_file()
+    # The example site_url (this machine) would end up in the sitemap and the feed: said,
+    # without failing the strict build.
+    said = [r for r in caplog.records if "désigne cette machine" in r.getMessage()]
+    assert len(said) == 1 and said[0].levelno == logging.INFO
+    assert "site_url (http://localhost:8000/)" in said[0].getMessage()
+
+
+def test_only_an_address_of_this_machine_is_reported_as_site_url():
+    from achats.site.build import points_here
+
+    for here in ("http://localhost:8000/", "http://127.0.0.1/", "http://[::1]:8000/",
+                 "https://LOCALHOST/achats/", "http://intranet.localhost/"):
+        assert points_here(here), here
+    for real in ("https://achats-durables.auvergnerhonealpes.fr/", "https://intranet.region/",
+                 "", None, "https://localhost.example.org/"):
+        assert not points_here(real), real
 
 
 def test_cli_public_build_with_a_leaking_page_exits_1(tmp_path, monkeypatch, run_cli):

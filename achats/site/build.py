@@ -164,12 +164,26 @@ def on_config(config):
     """
     project = Project(Path(config.config_file_path).resolve().parent)
     variant, diffs = _check_settings(config)
+    if variant == "public" and _Process.command != "serve" and points_here(config.site_url):
+        # Info, not warning: a CI build of the variant must still pass under --strict.
+        log.info("achats : ATTENTION : site_url (%s) désigne cette machine : le plan du site, "
+                 "le flux des nouveautés et les liens du PDF la contiendront. Renseignez "
+                 "l'adresse réelle du site dans mkdocs.public.yml avant de publier.",
+                 config.site_url)
     # git writes the log on the other core while the entries are read and checked.
     reading = _history_reading(config, project, public=(variant == "public"))
     try:
         return _prepare(config, project, variant, diffs, reading)
     finally:
         reading.close()  # nothing to do once read; stops git if this build failed first
+
+
+def points_here(site_url: str | None) -> bool:
+    """Whether ``site_url`` is an address of the building machine (the example setting)."""
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(site_url or "").hostname or "").lower()
+    return host in {"localhost", "127.0.0.1", "::1", "0.0.0.0"} or host.endswith(".localhost")
 
 
 def _prepare(config, project: Project, variant: str, diffs: int, reading: HistoryReading):
