@@ -115,30 +115,19 @@ def _check_groups(args) -> list[tuple]:
 
 # Groups per task handed to a worker: small enough that both cores finish together (tenders
 # with pieces cost more than clauses, and the collections come in order), large enough that
-# sending tasks costs little.
+# sending tasks costs little (the vocabularies go with each: 14 KB).
 TASK_SIZE = 250
-
-_shared_vocab = None  # set before forking, inherited by the workers
-
-
-def _check_task(groups) -> list[tuple]:
-    return _check_groups((groups, _shared_vocab))
 
 
 def _check_in_workers(groups, vocab, workers: int) -> list[tuple]:
     import multiprocessing
 
-    global _shared_vocab
-    _shared_vocab = vocab
-    tasks = [groups[i:i + TASK_SIZE] for i in range(0, len(groups), TASK_SIZE)]
-    # fork: workers inherit the loaded modules and the vocabularies; each returns problems,
-    # records and refs, not the parsed entries (pickling those back cost more than the
-    # parsing saved). imap keeps the order and gives the next task to whichever is free.
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            return [found for part in pool.imap(_check_task, tasks) for found in part]
-    finally:
-        _shared_vocab = None
+    tasks = [(groups[i:i + TASK_SIZE], vocab) for i in range(0, len(groups), TASK_SIZE)]
+    # fork: workers inherit the loaded modules; each returns problems, records and refs,
+    # not the parsed entries (pickling those back cost more than the parsing saved).
+    # imap keeps the order and gives the next task to whichever worker is free.
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        return [found for part in pool.imap(_check_groups, tasks) for found in part]
 
 
 def validate_pages(project: Project, ids: set, problems: ProblemList) -> None:

@@ -8,6 +8,7 @@ import shutil
 from fnmatch import fnmatch
 from dataclasses import dataclass, field as dc_field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
@@ -180,8 +181,6 @@ def on_config(config):
 
 def points_here(site_url: str | None) -> bool:
     """Whether ``site_url`` is an address of the building machine (the example setting)."""
-    from urllib.parse import urlsplit
-
     host = (urlsplit(site_url or "").hostname or "").lower()
     return host in {"localhost", "127.0.0.1", "::1", "0.0.0.0"} or host.endswith(".localhost")
 
