@@ -28,8 +28,8 @@ All needles go into one regular expression built from a trie of their lowercased
 file is read once and scanned once, in time proportional to its size (about 10 MB/s).
 
 A PDF (the path's printable booklet) is read twice: its compressed streams inflated (link
-addresses, metadata) and its text as ``pdftotext`` (Debian's poppler-utils) extracts it.
-Without pdftotext the PDF cannot be verified, and an unverified site is refused like a
+addresses, metadata) and its text as the ``pypdf`` library extracts it. A PDF that pypdf
+cannot read (malformed, encrypted) is unverified, and an unverified site is refused like a
 leaking one.
 
 On any hit the audit refuses the site: the output folder is renamed ``<site_dir>.refuse``
@@ -43,10 +43,10 @@ from __future__ import annotations
 
 import gzip
 import html
+import io
 import logging
 import re
 import shutil
-import subprocess
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field as dc_field
@@ -444,22 +444,31 @@ _PDF_STREAM = re.compile(rb"stream\r?\n(.*?)\r?\n?endstream", re.DOTALL)
 
 def pdf_text(path: Path, data: bytes) -> bytes:
     """A PDF's raw objects with their compressed streams inflated (addresses, metadata),
-    then its text as ``pdftotext`` (Debian's poppler-utils) extracts it."""
+    then the text of its pages as ``pypdf`` extracts it (a Python library, pinned in
+    pyproject.toml: no system tool, so a public build needs nothing the install lacks)."""
     inflated = [data]
     for match in _PDF_STREAM.finditer(data):
         try:
             inflated.append(zlib.decompressobj().decompress(match.group(1)))
         except zlib.error:
             pass  # not a Flate stream (images, fonts): nothing to read there
-    tool = shutil.which("pdftotext")
-    if tool is None:
-        raise Unreadable("pdftotext est introuvable (paquet Debian poppler-utils) : le texte "
-                         "du PDF ne peut pas être vérifié. Installez-le, ou désactivez le PDF "
-                         "(extra.pdf: false dans mkdocs.yml).")
-    done = subprocess.run([tool, "-q", "-enc", "UTF-8", str(path), "-"], capture_output=True)
-    if done.returncode != 0:
-        raise Unreadable(f"pdftotext n'a pas pu lire ce PDF (code {done.returncode}).")
-    inflated.append(done.stdout)
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise Unreadable("ce PDF est chiffré : son texte ne peut pas être vérifié.")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except Unreadable:
+        raise
+    # pypdf raises its own errors (PyPdfError) on malformed files, but also plain ones
+    # (KeyError, ValueError...) on odd objects: whatever it is, the text was not read.
+    except Exception as exc:  # noqa: BLE001
+        raise Unreadable(f"pypdf n'a pas pu lire ce PDF ({type(exc).__name__} : {exc}).") \
+            from None
+    if not pages:
+        raise Unreadable("pypdf n'y trouve aucune page : son texte ne peut pas être vérifié.")
+    inflated.append("\f".join(pages).encode("utf-8"))
     return b"\n".join(inflated)
 
 
@@ -536,7 +545,7 @@ def leak_message(site_dir: Path, result: AuditResult, moved: Path | None) -> str
 
 def audit_public_site(site_dir: Path, state) -> None:
     """Scan the public site for internal values; refuse the site and fail on any hit, or
-    when a file cannot be read (a PDF without pdftotext): unverified is not publishable.
+    when a file cannot be read (a PDF pypdf cannot read): unverified is not publishable.
 
     ``state`` is the build's ``BuildState``: ``state.result.entries`` holds every entry,
     ``state.graph.entries`` the public ones, ``state.history`` the git history (or None).

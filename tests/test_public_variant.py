@@ -375,16 +375,43 @@ def test_audit_reads_link_addresses_inside_a_pdf(public_copy):
     assert "fuite.pdf : « canari-dossier-marche » — adresse (slug)" in str(caught.value)
 
 
-def test_audit_refuses_a_pdf_it_cannot_read(public_copy, monkeypatch):
-    """Without pdftotext a PDF is unverified, and the site is refused all the same."""
+def test_audit_refuses_a_pdf_it_cannot_read(public_copy):
+    """A PDF whose text cannot be read is unverified, and the site is refused all the same."""
     site, state = public_copy
     _write_pdf(site / "livret.pdf", "<p>Texte public.</p>")
-    monkeypatch.setattr("achats.audit.shutil.which", lambda name: None)
+    data = (site / "livret.pdf").read_bytes()
+    # Cross-reference table, trailer and catalogue gone: only the page streams remain.
+    (site / "livret.pdf").write_bytes(data[:len(data) // 3])
     with pytest.raises(PublicLeakError) as caught:
         audit_public_site(site, state)
-    assert "livret.pdf : pdftotext est introuvable (paquet Debian poppler-utils)" \
-        in str(caught.value)
+    assert "livret.pdf : pypdf n'a pas pu lire ce PDF" in str(caught.value)
+    assert "Fichiers illisibles, donc non vérifiés" in str(caught.value)
     assert not site.exists()
+
+
+def test_audit_refuses_an_encrypted_pdf(public_copy):
+    """An encrypted PDF hides its text from the audit: refused."""
+    from pypdf import PdfReader, PdfWriter
+
+    site, state = public_copy
+    _write_pdf(site / "livret.pdf", "<p>Visite canari-titre-rapport</p>")
+    writer = PdfWriter(clone_from=PdfReader(site / "livret.pdf"))
+    writer.encrypt(user_password="secret", owner_password="secret", algorithm="RC4-128")
+    writer.write(site / "livret.pdf")
+    with pytest.raises(PublicLeakError) as caught:
+        audit_public_site(site, state)
+    assert "livret.pdf : ce PDF est chiffré" in str(caught.value)
+
+
+def test_audit_needs_no_system_tool_to_read_a_pdf(public_copy, monkeypatch):
+    """With no program on PATH (no pdftotext), the PDF's text is still read and checked."""
+    site, state = public_copy
+    _write_pdf(site / "fuite.pdf", "<h1>Visite canari-titre-rapport</h1>")
+    monkeypatch.setenv("PATH", "")
+    with pytest.raises(PublicLeakError) as caught:
+        audit_public_site(site, state)
+    assert "fuite.pdf : « Visite canari-titre-rapport »" in str(caught.value)
+    assert "illisible" not in str(caught.value)
 
 
 def test_audit_reads_file_names_and_lowercase_ids(public_copy):
