@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import logging
+import os
+import re
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from .problems import AchatsError
+from .problems import AchatsError, ProblemList
 from .project import Project
 from .validate import check_project
 
 CONFIG_FILES = {False: "mkdocs.yml", True: "mkdocs.public.yml"}
+# The public site's real address, for CI and scripts/publier.sh: overrides site_url.
+SITE_URL_VARIABLE = "ACHATS_SITE_URL"
 
 
 def _check_first(project: Project):
@@ -51,7 +56,11 @@ def build_site(public: bool = False, site_dir: str | None = None,
         options = {"strict": True}
         if site_dir:
             options["site_dir"] = str(Path(site_dir).resolve())
+        if public:
+            options.update(public_site_url_option())
         config = load_config(str(_config_file(project, public)), **options)
+        if public:
+            refuse_site_url_of_this_machine(config)
         # The hooks reuse this check and this log instead of doing them a second time.
         hand_over_check(config, checked, history)
         config.plugins.on_startup(command="build", dirty=False)
@@ -68,6 +77,62 @@ def build_site(public: bool = False, site_dir: str | None = None,
     finally:
         history.close()
     return Path(config.site_dir)
+
+
+def public_site_url_option() -> dict:
+    """load_config's ``site_url`` override from ``ACHATS_SITE_URL``, when it is set.
+
+    Only for ``achats build --public``: ``achats serve`` always serves (and MkDocs rewrites
+    site_url to) the local address, which is right for a preview."""
+    value = os.environ.get(SITE_URL_VARIABLE, "").strip()
+    if not value:
+        return {}
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise AchatsError(f"{SITE_URL_VARIABLE} (variable d'environnement) vaut « {value} », "
+                          "qui n'est pas l'adresse d'un site : attendu par exemple "
+                          "https://achats-durables.example.fr/.")
+    return {"site_url": value}
+
+
+def refuse_site_url_of_this_machine(config) -> None:
+    """A public site whose ``site_url`` is this machine (localhost, the example setting) is
+    not built: its canonical links, sitemap, feed and PDF links would all point there."""
+    from .site.build import points_here
+
+    if not points_here(config.site_url):
+        return
+    consequence = ("désigne cette machine : les liens canoniques, le plan du site, le flux "
+                   "des nouveautés et les liens du PDF la contiendraient. ")
+    if os.environ.get(SITE_URL_VARIABLE, "").strip():
+        raise AchatsError(f"{SITE_URL_VARIABLE} (variable d'environnement) : "
+                          f"« {config.site_url} » {consequence}Donnez l'adresse réelle du site "
+                          "public.")
+    path, line = _top_level_setting(Path(config.config_file_path), "site_url")
+    problems = ProblemList()
+    problems.add(path, line, "site_url",
+                 f"« {config.site_url} » {consequence}Renseignez l'adresse réelle du site "
+                 f"public dans mkdocs.public.yml (site_url), ou donnez-la dans la variable "
+                 f"d'environnement {SITE_URL_VARIABLE} (par exemple {SITE_URL_VARIABLE}="
+                 "https://achats-durables.example.fr/ achats build --public).")
+    raise AchatsError("la variante publique n'a pas été construite : son adresse (site_url) "
+                      "désigne cette machine.", problems)
+
+
+def _top_level_setting(config_file: Path, key: str) -> tuple[str, int]:
+    """(file name, line) where top-level ``key`` is set, in ``config_file`` or the files it
+    inherits (``INHERIT:``); the config file itself, line 1, when no file sets it."""
+    path = config_file
+    while path.is_file():
+        text = path.read_text(encoding="utf-8")
+        for number, line in enumerate(text.splitlines(), 1):
+            if re.match(rf"{re.escape(key)}\s*:", line):
+                return path.name, number
+        parent = re.search(r"^INHERIT:\s*(\S+)", text, re.M)
+        if parent is None:
+            break
+        path = path.parent / parent.group(1)
+    return config_file.name, 1
 
 
 def serve_site(public: bool = False, address: str = "127.0.0.1:8000",

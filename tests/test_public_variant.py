@@ -13,7 +13,6 @@ import gzip
 import html
 import importlib.util
 import json
-import logging
 import os
 import re
 import shutil
@@ -29,7 +28,7 @@ from achats.project import Project
 from achats.site.build import BuildState
 from achats.sitebuild import build_site
 from achats.validate import check_project
-from projects import make_project
+from projects import PUBLIC_SITE_URL, REPO, make_project
 
 CANARY = Path(__file__).resolve().parent / "fixtures" / "canary"
 AUTHOR = "canari-auteur"
@@ -249,21 +248,70 @@ def test_history_pages_only_for_public_entries_and_without_authors(canary):
     assert _hits(public, AUTHOR) == [] and _hits(public, COMMIT_CANARY) == []
 
 
-def test_cli_public_build_of_canary_corpus_exits_0(canary, tmp_path, monkeypatch, run_cli,
-                                                   caplog):
-    """`achats build --public` succeeds on the canary corpus: the audit finds nothing."""
+def test_cli_public_build_of_canary_corpus_exits_0(canary, tmp_path, monkeypatch, run_cli):
+    """`achats build --public` succeeds on the canary corpus: the audit finds nothing; the
+    address in ACHATS_SITE_URL wins over site_url in sitemap, feed and canonical links."""
     root, _intranet, _public = canary
     monkeypatch.chdir(root)
-    with caplog.at_level(logging.INFO):
-        code, out, err = run_cli("build", "--public", "--site-dir", str(tmp_path / "public"))
+    monkeypatch.setenv("ACHATS_SITE_URL", "https://achats.region.example/publics")
+    code, out, err = run_cli("build", "--public", "--site-dir", str(tmp_path / "public"))
     assert code == 0, err
     assert "Site construit" in out
-    assert (tmp_path / "public" / "index.html").is_file()
-    # The example site_url (this machine) would end up in the sitemap and the feed: said,
-    # without failing the strict build.
-    said = [r for r in caplog.records if "désigne cette machine" in r.getMessage()]
-    assert len(said) == 1 and said[0].levelno == logging.INFO
-    assert "site_url (http://localhost:8000/)" in said[0].getMessage()
+    site = tmp_path / "public"
+    sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
+    assert "<loc>https://achats.region.example/publics/guides/guide-public/</loc>" in sitemap
+    feed = (site / "nouveautes.xml").read_text(encoding="utf-8")
+    assert "https://achats.region.example/publics/" in feed
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert '<link rel="canonical" href="https://achats.region.example/publics/">' in home
+    for text in (sitemap, feed, home):
+        assert "localhost" not in text and PUBLIC_SITE_URL not in text
+
+
+def _example_site_url(root: Path) -> tuple[str, int]:
+    """The bundled configuration (example site_url) put back in ``root``; where it is set."""
+    shutil.copy2(REPO / "mkdocs.public.yml", root / "mkdocs.public.yml")
+    lines = (root / "mkdocs.yml").read_text(encoding="utf-8").splitlines()
+    number = next(n for n, line in enumerate(lines, 1) if line.startswith("site_url:"))
+    return lines[number - 1].split(":", 1)[1].strip(), number
+
+
+def test_public_build_refuses_the_example_site_url(project_dir, tmp_path, monkeypatch,
+                                                   run_cli):
+    """site_url still on localhost: exit 1, file, line and field named, the way out given,
+    the previous site untouched and nothing written."""
+    example, line = _example_site_url(project_dir)
+    monkeypatch.delenv("ACHATS_SITE_URL", raising=False)
+    site = tmp_path / "public"
+    site.mkdir()
+    (site / "index.html").write_text("site précédent", encoding="utf-8")
+    code, out, err = run_cli("build", "--public", "--site-dir", str(site))
+    assert code == 1
+    assert "la variante publique n'a pas été construite" in err
+    assert f"mkdocs.yml:{line}: site_url: erreur: « {example} » désigne cette machine" in err
+    assert "mkdocs.public.yml (site_url)" in err and "ACHATS_SITE_URL" in err
+    assert "Traceback" not in err and "Site construit" not in out
+    assert [p.name for p in site.iterdir()] == ["index.html"]
+    assert (site / "index.html").read_text(encoding="utf-8") == "site précédent"
+    assert not list(tmp_path.glob("*.refuse"))  # refused before building, not by the audit
+
+
+@pytest.mark.parametrize("value, said", [
+    ("http://127.0.0.1:8000/", "« http://127.0.0.1:8000/ » désigne cette machine"),
+    ("achats-durables.example.fr", "n'est pas l'adresse d'un site"),
+    ("ftp://achats-durables.example.fr/", "n'est pas l'adresse d'un site"),
+])
+def test_public_build_refuses_a_wrong_site_url_variable(project_dir, tmp_path, monkeypatch,
+                                                        run_cli, value, said):
+    """ACHATS_SITE_URL set to this machine or to something else than a web address: exit 1,
+    the variable named, nothing built."""
+    monkeypatch.setenv("ACHATS_SITE_URL", value)
+    site = tmp_path / "public"
+    code, _out, err = run_cli("build", "--public", "--site-dir", str(site))
+    assert code == 1
+    assert "ACHATS_SITE_URL (variable d'environnement)" in err and said in err
+    assert "Traceback" not in err
+    assert not site.exists()
 
 
 def test_only_an_address_of_this_machine_is_reported_as_site_url():

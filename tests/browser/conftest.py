@@ -26,9 +26,9 @@ from achats.graph import build_graph, restrict
 from achats.project import Project
 from achats.render.context import RenderContext, page_url
 from achats.render.path import path_steps
-from achats.sitebuild import build_site
+from achats.sitebuild import SITE_URL_VARIABLE, build_site
 from achats.validate import check_project
-from projects import REPO
+from projects import PUBLIC_SITE_URL, REPO
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -80,7 +80,10 @@ def _build(variant: str, tmp_path_factory) -> Site:
     if variant == "public":
         graph = restrict(graph, lambda e: e.is_public)
     folder = tmp_path_factory.mktemp(f"site-{variant}") / "site"
-    build_site(public=(variant == "public"), project=project, site_dir=str(folder))
+    with pytest.MonkeyPatch.context() as patch:
+        # The bundled mkdocs.yml keeps the example address, refused for a public build.
+        patch.setenv(SITE_URL_VARIABLE, PUBLIC_SITE_URL)
+        build_site(public=(variant == "public"), project=project, site_dir=str(folder))
     return Site(variant, folder, graph, internal)
 
 
