@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
 from achats.codeowners import stale_codeowners
 from achats.project import Project
@@ -82,54 +81,7 @@ def test_repository_codeowners_is_current():
     assert stale_codeowners(Project(REPO)) == []
 
 
-# -- CI and merge-request templates of this repository ---------------------------------------
-
-WORKFLOWS = REPO / ".github/workflows"
-
-
-def load(rel: str) -> dict:
-    return yaml.safe_load((REPO / rel).read_text(encoding="utf-8"))
-
-
-def steps_text(workflow: dict) -> str:
-    return "\n".join(str(step.get("run", "")) + str(step.get("with", ""))
-                     for job in workflow["jobs"].values() for step in job["steps"])
-
-
-def test_verification_workflow_checks_everything_with_full_history():
-    """Pull requests and pushes: full history, check, review-check, CODEOWNERS, tests, build."""
-    workflow = load(".github/workflows/verifier.yml")
-    assert {"pull_request", "push"} <= set(workflow[True])  # YAML reads « on » as True
-    text = steps_text(workflow)
-    assert "'fetch-depth': 0" in text
-    for command in ("achats check", "achats review-check --base origin/${{ github.base_ref }}",
-                    "achats codeowners --check", "bash scripts/test.sh", "achats build"):
-        assert command in text
-
-
-def test_publication_workflow_deploys_public_variant_and_keeps_intranet():
-    """On main: public site to GitHub Pages, intranet as an artifact."""
-    workflow = load(".github/workflows/publier.yml")
-    text = (REPO / ".github/workflows/publier.yml").read_text(encoding="utf-8")
-    assert workflow[True]["push"]["branches"] == ["main"]
-    for needle in ("achats build --public", "actions/upload-pages-artifact",
-                   "actions/deploy-pages", "actions/upload-artifact", "fetch-depth: 0"):
-        assert needle in text
-
-
-def test_gitlab_pipeline_publishes_public_variant():
-    """GitLab: full clone, the four stages, a « pages » job publishing public/."""
-    pipeline = load(".gitlab-ci.yml")
-    assert pipeline["variables"]["GIT_DEPTH"] == 0
-    assert pipeline["stages"] == ["check", "test", "build", "pages"]
-    assert pipeline["pages"]["artifacts"]["paths"] == ["public"]
-    assert "achats build --public --site-dir public" in flatten(pipeline["pages"]["script"])
-    assert "achats review-check --base" in flatten(pipeline["verifier"]["script"])
-
-
-def flatten(script) -> str:
-    """GitLab flattens nested lists (YAML anchors) in « script »."""
-    return "\n".join(flatten(s) if isinstance(s, list) else s for s in script)
+# -- merge-request templates of this repository (the pipelines: tests/test_ci.py) --------
 
 
 @pytest.mark.parametrize("kind", ["clause", "marche", "guide", "rapport", "apero"])
