@@ -440,6 +440,8 @@ class Unreadable(Exception):
 
 
 _PDF_STREAM = re.compile(rb"stream\r?\n(.*?)\r?\n?endstream", re.DOTALL)
+# A PDF's stream inflated beyond this is refused (ours: fonts and pages, a few hundred Ko).
+MAX_PDF_STREAM = 64 << 20
 
 
 def pdf_text(path: Path, data: bytes) -> bytes:
@@ -448,10 +450,14 @@ def pdf_text(path: Path, data: bytes) -> bytes:
     pyproject.toml: no system tool, so a public build needs nothing the install lacks)."""
     inflated = [data]
     for match in _PDF_STREAM.finditer(data):
+        stream = zlib.decompressobj()
         try:
-            inflated.append(zlib.decompressobj().decompress(match.group(1)))
+            inflated.append(stream.decompress(match.group(1), MAX_PDF_STREAM))
         except zlib.error:
-            pass  # not a Flate stream (images, fonts): nothing to read there
+            continue  # not a Flate stream (images, fonts): nothing to read there
+        if stream.unconsumed_tail:  # a compression bomb, or a file that is not ours
+            raise Unreadable(f"un flux compressé de ce PDF dépasse {MAX_PDF_STREAM >> 20} Mo "
+                             "une fois décompressé : il n'est pas lu en entier.")
     from pypdf import PdfReader
 
     try:

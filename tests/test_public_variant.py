@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import subprocess
+import zlib
 from pathlib import Path
 
 import pytest
@@ -449,6 +450,20 @@ def test_audit_refuses_an_encrypted_pdf(public_copy):
     with pytest.raises(PublicLeakError) as caught:
         audit_public_site(site, state)
     assert "livret.pdf : ce PDF est chiffré" in str(caught.value)
+
+
+def test_audit_refuses_a_pdf_compression_bomb(public_copy, monkeypatch):
+    """A stream that inflates beyond the limit is not inflated in memory: the PDF is refused
+    as unreadable (the limit is lowered here to keep the test small)."""
+    site, state = public_copy
+    monkeypatch.setattr("achats.audit.MAX_PDF_STREAM", 1 << 20)
+    packer = zlib.compressobj()
+    bomb = b"".join(packer.compress(bytes(1 << 20)) for _ in range(8)) + packer.flush()
+    header = b"%%PDF-1.7\n1 0 obj\n<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(bomb)
+    (site / "bombe.pdf").write_bytes(header + bomb + b"\nendstream\nendobj\n%%EOF\n")
+    with pytest.raises(PublicLeakError) as caught:
+        audit_public_site(site, state)
+    assert "bombe.pdf : un flux compressé de ce PDF dépasse 1 Mo" in str(caught.value)
 
 
 def test_audit_needs_no_system_tool_to_read_a_pdf(public_copy, monkeypatch):
