@@ -65,9 +65,13 @@ if [ "$what" != intranet ]; then
   # The audit runs inside the build and fails it on any leak; its verdict is also required
   # here, so that a configuration that skipped it (extra.variante) is never published.
   achats build --public --site-dir public 2>&1 | tee "$log"
-  grep -q "audit de la variante publique : .* aucune fuite" "$log" \
-    || fail "la construction publique n'a pas annoncé d'audit sans fuite : rien n'est publié" \
-            "(vérifiez extra.variante: public dans mkdocs.public.yml)."
+  if ! grep -q "audit de la variante publique : .* aucune fuite" "$log"; then
+    # Moved where no deployment step looks, as the audit does with a leaking site.
+    rm -rf public.refuse && mv public public.refuse
+    fail "la construction publique n'a pas annoncé d'audit sans fuite : rien n'est publié," \
+         "le site est déplacé dans public.refuse (vérifiez extra.variante: public dans" \
+         "mkdocs.public.yml)."
+  fi
   ready_for_pages public
 fi
 
