@@ -153,6 +153,19 @@ def test_script_refuses_the_example_address(clone):
     assert not (clone / "public").exists()
 
 
+def test_script_refuses_a_public_build_that_was_not_audited(clone):
+    """mkdocs.public.yml turned into the intranet (no filter, no audit): the build passes,
+    the script does not; the site is moved out of public/."""
+    config = clone / "mkdocs.public.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("variante: public",
+                                                                 "variante: intranet"),
+                      encoding="utf-8")
+    done = publish(clone, "public", env=script_env())
+    assert done.returncode == 1
+    assert "n'a pas annoncé d'audit sans fuite : rien n'est publié" in done.stderr
+    assert not (clone / "public").exists() and (clone / "public.refuse/index.html").is_file()
+
+
 def _bin_without(tmp_path: Path, missing: str) -> str:
     """A PATH with the tools the script calls, except ``missing``."""
     folder = tmp_path / "bin"
