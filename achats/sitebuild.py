@@ -60,7 +60,7 @@ def build_site(public: bool = False, site_dir: str | None = None,
             options.update(public_site_url_option())
         config = load_config(str(_config_file(project, public)), **options)
         if public:
-            refuse_site_url_of_this_machine(config)
+            refuse_unreal_site_url(config)
         # The hooks reuse this check and this log instead of doing them a second time.
         hand_over_check(config, checked, history)
         config.plugins.on_startup(command="build", dirty=False)
@@ -95,28 +95,29 @@ def public_site_url_option() -> dict:
     return {"site_url": value}
 
 
-def refuse_site_url_of_this_machine(config) -> None:
-    """A public site whose ``site_url`` is this machine (localhost, the example setting) is
-    not built: its canonical links, sitemap, feed and PDF links would all point there."""
+def refuse_unreal_site_url(config) -> None:
+    """A public site without ``site_url``, or whose ``site_url`` is this machine (localhost,
+    the example setting), is not built: its canonical links, sitemap, feed and PDF links
+    would point there (or nowhere)."""
     from .site.build import points_here
 
-    if not points_here(config.site_url):
+    if config.site_url and not points_here(config.site_url):
         return
-    consequence = ("désigne cette machine : les liens canoniques, le plan du site, le flux "
-                   "des nouveautés et les liens du PDF la contiendraient. ")
+    uses = "les liens canoniques, le plan du site, le flux des nouveautés et les liens du PDF"
+    found = (f"« {config.site_url} » désigne cette machine : {uses} la contiendraient. "
+             if config.site_url else f"l'adresse manque : {uses} n'en auraient pas. ")
     if os.environ.get(SITE_URL_VARIABLE, "").strip():
-        raise AchatsError(f"{SITE_URL_VARIABLE} (variable d'environnement) : "
-                          f"« {config.site_url} » {consequence}Donnez l'adresse réelle du site "
-                          "public.")
+        raise AchatsError(f"{SITE_URL_VARIABLE} (variable d'environnement) : {found}"
+                          "Donnez l'adresse réelle du site public.")
     path, line = _top_level_setting(Path(config.config_file_path), "site_url")
     problems = ProblemList()
     problems.add(path, line, "site_url",
-                 f"« {config.site_url} » {consequence}Renseignez l'adresse réelle du site "
-                 f"public dans mkdocs.public.yml (site_url), ou donnez-la dans la variable "
-                 f"d'environnement {SITE_URL_VARIABLE} (par exemple {SITE_URL_VARIABLE}="
+                 f"{found}Renseignez l'adresse réelle du site public dans mkdocs.public.yml "
+                 "(site_url), ou donnez-la dans la variable d'environnement "
+                 f"{SITE_URL_VARIABLE} (par exemple {SITE_URL_VARIABLE}="
                  "https://achats-durables.example.fr/ achats build --public).")
     raise AchatsError("la variante publique n'a pas été construite : son adresse (site_url) "
-                      "désigne cette machine.", problems)
+                      + ("désigne cette machine." if config.site_url else "manque."), problems)
 
 
 def _top_level_setting(config_file: Path, key: str) -> tuple[str, int]:

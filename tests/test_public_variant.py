@@ -297,6 +297,20 @@ def test_public_build_refuses_the_example_site_url(project_dir, tmp_path, monkey
     assert not list(tmp_path.glob("*.refuse"))  # refused before building, not by the audit
 
 
+def test_public_build_refuses_a_missing_site_url(project_dir, tmp_path, monkeypatch, run_cli):
+    """No site_url at all (removed from mkdocs.yml): refused the same way."""
+    _example_site_url(project_dir)
+    config = project_dir / "mkdocs.yml"
+    config.write_text("\n".join(line for line in config.read_text("utf-8").splitlines()
+                                if not line.startswith("site_url:")), encoding="utf-8")
+    monkeypatch.delenv("ACHATS_SITE_URL", raising=False)
+    code, _out, err = run_cli("build", "--public", "--site-dir", str(tmp_path / "public"))
+    assert code == 1
+    assert "son adresse (site_url) manque" in err
+    assert "mkdocs.public.yml:1: site_url: erreur: l'adresse manque" in err
+    assert not (tmp_path / "public").exists()
+
+
 @pytest.mark.parametrize("value, said", [
     ("http://127.0.0.1:8000/", "« http://127.0.0.1:8000/ » désigne cette machine"),
     ("achats-durables.example.fr", "n'est pas l'adresse d'un site"),
