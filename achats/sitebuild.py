@@ -16,6 +16,7 @@ from .validate import check_project
 CONFIG_FILES = {False: "mkdocs.yml", True: "mkdocs.public.yml"}
 # The public site's real address, for CI and scripts/publier.sh: overrides site_url.
 SITE_URL_VARIABLE = "ACHATS_SITE_URL"
+_UNSAFE_IN_URL = re.compile(r"[\s\"'<>\\`]")
 
 
 def _check_first(project: Project):
@@ -97,15 +98,21 @@ def public_site_url_option() -> dict:
 
 def refuse_unreal_site_url(config) -> None:
     """A public site without ``site_url``, or whose ``site_url`` is this machine (localhost,
-    the example setting), is not built: its canonical links, sitemap, feed and PDF links
-    would point there (or nowhere)."""
+    the example setting) or holds characters no address has, is not built: its canonical
+    links, sitemap, feed and PDF links would point there (or nowhere)."""
     from .site.build import points_here
 
-    if config.site_url and not points_here(config.site_url):
-        return
     uses = "les liens canoniques, le plan du site, le flux des nouveautés et les liens du PDF"
-    found = (f"« {config.site_url} » désigne cette machine : {uses} la contiendraient. "
-             if config.site_url else f"l'adresse manque : {uses} n'en auraient pas. ")
+    if not config.site_url:
+        found = f"l'adresse manque : {uses} n'en auraient pas. "
+    elif points_here(config.site_url):
+        found = f"« {config.site_url} » désigne cette machine : {uses} la contiendraient. "
+    elif _UNSAFE_IN_URL.search(config.site_url):
+        # Written as is into attributes of every page: no quote, bracket or space.
+        found = (f"« {config.site_url} » contient un caractère qui n'a pas sa place dans une "
+                 "adresse (guillemet, chevron, espace, barre oblique inverse). ")
+    else:
+        return
     if os.environ.get(SITE_URL_VARIABLE, "").strip():
         raise AchatsError(f"{SITE_URL_VARIABLE} (variable d'environnement) : {found}"
                           "Donnez l'adresse réelle du site public.")
@@ -117,7 +124,7 @@ def refuse_unreal_site_url(config) -> None:
                  f"{SITE_URL_VARIABLE} (par exemple {SITE_URL_VARIABLE}="
                  "https://achats-durables.example.fr/ achats build --public).")
     raise AchatsError("la variante publique n'a pas été construite : son adresse (site_url) "
-                      + ("désigne cette machine." if config.site_url else "manque."), problems)
+                      "n'est pas celle du site public.", problems)
 
 
 def _top_level_setting(config_file: Path, key: str) -> tuple[str, int]:

@@ -288,7 +288,7 @@ def test_public_build_refuses_the_example_site_url(project_dir, tmp_path, monkey
     (site / "index.html").write_text("site précédent", encoding="utf-8")
     code, out, err = run_cli("build", "--public", "--site-dir", str(site))
     assert code == 1
-    assert "la variante publique n'a pas été construite" in err
+    assert "la variante publique n'a pas été construite : son adresse (site_url)" in err
     assert f"mkdocs.yml:{line}: site_url: erreur: « {example} » désigne cette machine" in err
     assert "mkdocs.public.yml (site_url)" in err and "ACHATS_SITE_URL" in err
     assert "Traceback" not in err and "Site construit" not in out
@@ -306,7 +306,7 @@ def test_public_build_refuses_a_missing_site_url(project_dir, tmp_path, monkeypa
     monkeypatch.delenv("ACHATS_SITE_URL", raising=False)
     code, _out, err = run_cli("build", "--public", "--site-dir", str(tmp_path / "public"))
     assert code == 1
-    assert "son adresse (site_url) manque" in err
+    assert "la variante publique n'a pas été construite" in err
     assert "mkdocs.public.yml:1: site_url: erreur: l'adresse manque" in err
     assert not (tmp_path / "public").exists()
 
@@ -315,6 +315,8 @@ def test_public_build_refuses_a_missing_site_url(project_dir, tmp_path, monkeypa
     ("http://127.0.0.1:8000/", "« http://127.0.0.1:8000/ » désigne cette machine"),
     ("achats-durables.example.fr", "n'est pas l'adresse d'un site"),
     ("ftp://achats-durables.example.fr/", "n'est pas l'adresse d'un site"),
+    ('https://achats.example.fr/"><script>alert(1)</script>',
+     "contient un caractère qui n'a pas sa place dans une adresse"),
 ])
 def test_public_build_refuses_a_wrong_site_url_variable(project_dir, tmp_path, monkeypatch,
                                                         run_cli, value, said):
