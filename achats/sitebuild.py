@@ -61,6 +61,7 @@ def build_site(public: bool = False, site_dir: str | None = None,
             options.update(public_site_url_option())
         config = load_config(str(_config_file(project, public)), **options)
         if public:
+            require_public_variant(config)
             refuse_unreal_site_url(config)
         # The hooks reuse this check and this log instead of doing them a second time.
         hand_over_check(config, checked, history)
@@ -94,6 +95,19 @@ def public_site_url_option() -> dict:
                           "qui n'est pas l'adresse d'un site : attendu par exemple "
                           "https://achats-durables.example.fr/.")
     return {"site_url": value}
+
+
+def require_public_variant(config) -> None:
+    """`achats build --public` builds only a configuration that declares the public variant:
+    any other would be built without filtering nor audit, where the public site goes."""
+    from .site.build import _setting_place
+
+    variant = (config.extra or {}).get("variante", "intranet")
+    if variant != "public":
+        raise AchatsError(f"{_setting_place(config, 'variante')} : extra.variante vaut "
+                          f"« {variant} » dans la configuration de la variante publique : "
+                          "achats build --public ne construit que extra.variante: public "
+                          "(fiches filtrées, site audité).")
 
 
 def refuse_unreal_site_url(config) -> None:

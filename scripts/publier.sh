@@ -63,14 +63,14 @@ trap 'rm -f "$log"' EXIT
 if [ "$what" != intranet ]; then
   echo "== Variante publique (auditée) → public/ (adresse : ${ACHATS_SITE_URL:-site_url de mkdocs.public.yml})"
   # The audit runs inside the build and fails it on any leak; its verdict is also required
-  # here, so that a configuration that skipped it (extra.variante) is never published.
+  # here, so that a build that skipped it (hooks unplugged) is never published.
   achats build --public --site-dir public 2>&1 | tee "$log"
   if ! grep -q "audit de la variante publique : .* aucune fuite" "$log"; then
     # Moved where no deployment step looks, as the audit does with a leaking site.
     rm -rf public.refuse && mv public public.refuse
     fail "la construction publique n'a pas annoncé d'audit sans fuite : rien n'est publié," \
-         "le site est déplacé dans public.refuse (vérifiez extra.variante: public dans" \
-         "mkdocs.public.yml)."
+         "le site est déplacé dans public.refuse (vérifiez que hooks/achats_hooks.py branche" \
+         "toujours on_post_build, qui lance l'audit)."
   fi
   ready_for_pages public
 fi

@@ -311,6 +311,21 @@ def test_public_build_refuses_a_missing_site_url(project_dir, tmp_path, monkeypa
     assert not (tmp_path / "public").exists()
 
 
+def test_public_build_refuses_a_configuration_of_another_variant(project_dir, tmp_path,
+                                                                run_cli):
+    """mkdocs.public.yml declaring the intranet: refused before anything is built (it would
+    be built without filtering nor audit)."""
+    config = project_dir / "mkdocs.public.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("variante: public", "variante: intranet"), encoding="utf-8")
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "variante:" in row)
+    code, _out, err = run_cli("build", "--public", "--site-dir", str(tmp_path / "public"))
+    assert code == 1
+    assert (f"mkdocs.public.yml:{line} : extra.variante vaut « intranet » dans la "
+            "configuration de la variante publique") in err
+    assert not (tmp_path / "public").exists()
+
+
 @pytest.mark.parametrize("value, said", [
     ("http://127.0.0.1:8000/", "« http://127.0.0.1:8000/ » désigne cette machine"),
     ("achats-durables.example.fr", "n'est pas l'adresse d'un site"),

@@ -154,14 +154,15 @@ def test_script_refuses_the_example_address(clone):
 
 
 def test_script_refuses_a_public_build_that_was_not_audited(clone):
-    """mkdocs.public.yml turned into the intranet (no filter, no audit): the build passes,
-    the script does not; the site is moved out of public/."""
-    config = clone / "mkdocs.public.yml"
-    config.write_text(config.read_text(encoding="utf-8").replace("variante: public",
-                                                                 "variante: intranet"),
-                      encoding="utf-8")
+    """A merge request that unhooks the post-build step (search, PDF, audit): the build
+    passes, the script refuses it and moves it out of public/."""
+    hooks = clone / "hooks/achats_hooks.py"
+    text = hooks.read_text(encoding="utf-8")
+    assert "on_post_build, " in text
+    hooks.write_text(text.replace("on_post_build, ", ""), encoding="utf-8")
     done = publish(clone, "public", env=script_env())
     assert done.returncode == 1
+    assert "Site construit" in done.stdout  # the build itself passed
     assert "n'a pas annoncé d'audit sans fuite : rien n'est publié" in done.stderr
     assert not (clone / "public").exists() and (clone / "public.refuse/index.html").is_file()
 
