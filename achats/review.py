@@ -13,10 +13,12 @@ file (comments, key order, quoting) stays byte for byte as it was.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import yaml
 
@@ -28,6 +30,10 @@ from .problems import AchatsError, ProblemList
 from .project import Project
 from .schema import COLLECTIONS, PIECES
 from .schema.collections import PUBLISHED_TENDER
+from .signatures import (OPTION as NAMESPACE_OPTION, PRINCIPAL, PRINCIPAL_HELP, SIGNERS_FILE,
+                         Claim, allowed_signers_text, claim_of, normal_signature,
+                         read_signers, sign,
+                         verify_with_signers_text)
 from .validate import check_project, iter_body_links
 
 # Allowed status changes within one merge request (a status may also stay as it is).
@@ -51,7 +57,7 @@ TRANSITIONS = {
 }
 
 # Errors of `achats check` that `achats validate` itself repairs.
-REPAIRED_BY_VALIDATION = {"validation", "validation.empreinte"}
+REPAIRED_BY_VALIDATION = {"validation", "validation.empreinte", "validation.signature"}
 
 
 class RefError(AchatsError):
@@ -174,6 +180,7 @@ def review_changes(project: Project, base_ref: str, head_ref: str | None = None
     problems = ProblemList()
     base = [e for e in base if renames.get(e.rel, e.rel) not in unreadable]
     _check_changes(base, head, renames, label, problems)
+    _check_signatures(project, base_commit, base, head, label, problems)
     ids = {e.id for e in base + head if e.id}
     return ReviewResult(problems, label, len(ids))
 
@@ -205,6 +212,29 @@ def _check_changes(base: list[Entry], head: list[Entry], renames: dict[str, str]
     for new in head:
         if new.collection.name == "clause":
             _check_validation(base_by_id.get(new.id), new, problems)
+
+
+def _signed_part(claim: Claim) -> tuple:
+    return (claim.id, claim.principal, claim.date, claim.print_,
+            normal_signature(claim.signature))
+
+
+def _check_signatures(project: Project, base_commit: str, base: list[Entry],
+                      head: list[Entry], label: str, problems: ProblemList) -> None:
+    """Validations new or changed in the merge request, verified with the signers file as
+    it is in the base: a key added by the merge request itself signs nothing yet."""
+    base_by_id = {e.id: e for e in base if e.id}
+    claims = []
+    for new in head:
+        claim = claim_of(new)
+        old = claim_of(base_by_id[new.id]) if new.id in base_by_id else None
+        if claim is not None and (old is None or _signed_part(old) != _signed_part(claim)):
+            claims.append(claim)
+    if not claims:
+        return
+    text = blob_text(read_blobs(project.root, [f"{base_commit}:{SIGNERS_FILE}"]).get(
+        f"{base_commit}:{SIGNERS_FILE}"))
+    problems.extend(verify_with_signers_text(text, claims, f"{SIGNERS_FILE} (dans {label})"))
 
 
 def _citations(entries: list[Entry]) -> dict[str, list[tuple[str, int]]]:
@@ -306,14 +336,36 @@ class Validation:
     by: str
     when: dt.date
     print_: str  # the fingerprint written
+    signer_line: int = 0  # line of the principal's key in content/data/signataires
+
+
+def signing_key(project: Project, key: str | None) -> str:
+    """The private key to sign with: ``--key``, else git's ``user.signingkey``."""
+    if not key:
+        try:
+            key = run_git(project.root, "config", "--get", "user.signingkey").decode().strip()
+        except GitError:
+            key = ""
+        if not key:
+            raise AchatsError("--key : indiquez la clé privée SSH du signataire (ex. --key "
+                              "~/.ssh/id_ed25519) ou réglez « git config user.signingkey » "
+                              "(rien n'a été écrit).")
+        key = key.removeprefix("key::")
+    path = Path(key).expanduser()
+    if not path.is_file():
+        raise AchatsError(f"--key : clé « {key} » introuvable (chemin d'une clé privée SSH "
+                          "attendu ; rien n'a été écrit).")
+    return str(path)
 
 
 def validate_clause(project: Project, ident: str, by: str,
-                    when: dt.date | None = None) -> Validation:
-    """Mark the clause ``ident`` as validated by ``by`` on ``when``, pinned to its text."""
+                    when: dt.date | None = None, key: str | None = None) -> Validation:
+    """Mark the clause ``ident`` as validated by the principal ``by`` on ``when``: pinned to
+    its text, signed with ``key`` and verified against content/data/signataires first."""
     by, ident = (by or "").strip(), (ident or "").strip().upper()
-    if not by or "\n" in by:
-        raise AchatsError("--by : indiquez qui valide (ex. --by DAJCP), sur une seule ligne.")
+    if not PRINCIPAL.fullmatch(by):
+        raise AchatsError(f"--by : « {by} » n'est pas un principal de {SIGNERS_FILE} "
+                          f"({PRINCIPAL_HELP}).")
     when = when or dt.date.today()
     result = check_project(project)
     entry = next((e for e in result.entries if e.id == ident), None)
@@ -333,20 +385,43 @@ def validate_clause(project: Project, ident: str, by: str,
         raise AchatsError(f"{entry.rel}:{entry.line('statut')}: statut: la clause {ident} est "
                           "retirée : remettez d'abord « statut: a_valider » si elle doit "
                           "revenir (rien n'a été écrit).")
+    signers, signer_problems, _exists = read_signers(project)
+    if signer_problems:
+        raise AchatsError(f"{SIGNERS_FILE} contient des erreurs (rien n'a été écrit).",
+                          signer_problems)
+    own = [s for s in signers if s.principal == by]
+    if not own:
+        raise AchatsError(f"{SIGNERS_FILE}: « {by} » n'y a pas de clé : seul un signataire "
+                          "inscrit valide. Le service juridique y ajoute sa clé publique "
+                          f"(« {by} {NAMESPACE_OPTION} ssh-ed25519 AAAA… ») dans une demande "
+                          "de fusion séparée (rien n'a été écrit).")
+    key_path = signing_key(project, key)
     print_ = fingerprint(entry.meta)
+    claim = Claim(entry.rel, entry.id, by, when.isoformat(), print_, None, 1)
+    signature = sign(claim.message, key_path)
+    problems = verify_with_signers_text(allowed_signers_text(own),
+                                        [dataclasses.replace(claim, signature=signature)],
+                                        SIGNERS_FILE)
+    if problems:
+        raise AchatsError(f"la clé « {key} » n'est pas celle de « {by} » dans {SIGNERS_FILE} "
+                          "(la signature ne s'y vérifie pas) : signez avec la clé inscrite "
+                          "pour ce principal (rien n'a été écrit).")
     original = entry.path.read_bytes().decode("utf-8")
-    text = set_validation(original, by, when, print_, entry.rel)
-    _check_surgery(entry, text, by, when, print_)
+    text = set_validation(original, by, when, print_, entry.rel, signature=signature)
+    _check_surgery(entry, text, by, when, print_, signature)
     write_atomically(entry.path, text)
-    return Validation(entry, status, by, when, print_)
+    return Validation(entry, status, by, when, print_, own[0].line)
 
 
 _TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:(.*)$")
 _STATUS = re.compile(r"^(statut[ \t]*:[ \t]*)([\"']?)[^\"'#\s]*\2([ \t]*(?:#.*)?)$")
 
 
-def set_validation(text: str, by: str, when: dt.date, print_: str, rel: str = "") -> str:
-    """``text`` with ``statut: validee`` and the ``validation`` block set; nothing else moves."""
+def set_validation(text: str, by: str, when: dt.date, print_: str, rel: str = "",
+                   signature: str | None = None) -> str:
+    """``text`` with ``statut: validee`` and the ``validation`` block set; nothing else moves.
+    With a ``signature``, the block is written in block style (a flow mapping cannot hold
+    the signature's lines)."""
     bom = "\ufeff" if text.startswith("\ufeff") else ""
     lines = text[len(bom):].splitlines(keepends=True)
     newline = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
@@ -372,7 +447,7 @@ def set_validation(text: str, by: str, when: dt.date, print_: str, rel: str = ""
     if start is None:
         after = _block_end(lines, status_at, end)
         lines[after:after] = _validation_lines(by, when, print_, newline, flow=False,
-                                               indent="  ", quote="")
+                                               indent="  ", quote="", signature=signature)
     else:
         stop = _block_end(lines, start, end)
         old_block = "".join(lines[start:stop])
@@ -382,8 +457,8 @@ def set_validation(text: str, by: str, when: dt.date, print_: str, rel: str = ""
         quote = m.group(1) if (m := re.search(r"empreinte[ \t]*:[ \t]*([\"'])",
                                               old_block)) else ""
         lines[start:stop] = _validation_lines(by, when, print_, newline,
-                                              flow=inline.startswith("{"), indent=indent,
-                                              quote=quote)
+                                              flow=inline.startswith("{") and not signature,
+                                              indent=indent, quote=quote, signature=signature)
     return bom + "".join(lines)
 
 
@@ -411,21 +486,32 @@ def _scalar(value: str) -> str:
 
 
 def _validation_lines(by: str, when: dt.date, print_: str, newline: str, flow: bool,
-                      indent: str, quote: str) -> list[str]:
+                      indent: str, quote: str, signature: str | None = None) -> list[str]:
     stamp = f"{quote}{print_}{quote}"
     if flow:
         return [f"validation: {{par: {_scalar(by)}, le: {when.isoformat()}, "
                 f"empreinte: {stamp}}}{newline}"]
-    return [f"validation:{newline}", f"{indent}par: {_scalar(by)}{newline}",
-            f"{indent}le: {when.isoformat()}{newline}", f"{indent}empreinte: {stamp}{newline}"]
+    lines = [f"validation:{newline}", f"{indent}par: {_scalar(by)}{newline}",
+             f"{indent}le: {when.isoformat()}{newline}",
+             f"{indent}empreinte: {stamp}{newline}"]
+    if signature:
+        lines.append(f"{indent}signature: |{newline}")
+        lines += [f"{indent}{indent}{line}{newline}" for line in signature.splitlines()]
+    return lines
 
 
-def _check_surgery(entry: Entry, text: str, by: str, when: dt.date, print_: str) -> None:
+def _check_surgery(entry: Entry, text: str, by: str, when: dt.date, print_: str,
+                   signature: str | None = None) -> None:
     """The edited text must parse to the same front matter, with only the validation set."""
     problems = ProblemList()
     doc = split_front_matter(text.lstrip("\ufeff").replace("\r\n", "\n"), entry.rel, problems)
-    expected = dict(entry.meta, statut="validee",
-                    validation={"par": by, "le": when, "empreinte": print_})
+    validation = {"par": by, "le": when, "empreinte": print_}
+    if signature:
+        validation["signature"] = signature
+    expected = dict(entry.meta, statut="validee", validation=validation)
+    written = (doc.meta or {}).get("validation")
+    if signature and isinstance(written, dict):  # a literal block may lose its last newline
+        written["signature"] = normal_signature(written.get("signature"))
     if doc.meta != expected or doc.body != entry.body or fingerprint(doc.meta) != print_:
         raise AchatsError(f"{entry.rel}: la modification automatique de l'en-tête n'a pas "
                           "donné le résultat attendu : rien n'a été écrit. Écrivez le bloc "
