@@ -25,6 +25,7 @@ import yaml
 from .fingerprint import fingerprint
 from .graph import REFERENCE_FIELDS
 from .history import GitError, blob_text, read_blobs, run_git, write_atomically
+from .idhistory import IdHistory, read_id_history
 from .load import SKIPPED_NAMES, Entry, Piece, split_front_matter
 from .problems import AchatsError, ProblemList
 from .project import Project
@@ -180,6 +181,8 @@ def review_changes(project: Project, base_ref: str, head_ref: str | None = None
     problems = ProblemList()
     base = [e for e in base if renames.get(e.rel, e.rel) not in unreadable]
     _check_changes(base, head, renames, label, problems)
+    _check_reused_ids(read_id_history(project, base_commit), base, head, renames, label,
+                      problems)
     _check_signatures(project, base_commit, base, head, label, problems)
     ids = {e.id for e in base + head if e.id}
     return ReviewResult(problems, label, len(ids))
@@ -212,6 +215,35 @@ def _check_changes(base: list[Entry], head: list[Entry], renames: dict[str, str]
     for new in head:
         if new.collection.name == "clause":
             _check_validation(base_by_id.get(new.id), new, problems)
+
+
+def _check_reused_ids(history: IdHistory, base: list[Entry], head: list[Entry],
+                      renames: dict[str, str], label: str, problems: ProblemList) -> None:
+    """An ID belongs to one entry for ever: same ID in another file lineage with another
+    title is another subject, and the entries citing the ID would silently point to it."""
+    base_by_id = {e.id: e for e in base if e.id}
+    for new in head:
+        if not new.id:
+            continue
+        old = base_by_id.get(new.id)
+        if old is not None:
+            if renames.get(old.rel, old.rel) != new.rel and old.title != new.title:
+                problems.add(new.rel, new.line("id"), "id",
+                             f"identifiant réutilisé : {new.id} est, dans {label}, la fiche "
+                             f"« {old.title} » ({old.rel}). Un identifiant n'est jamais "
+                             "réattribué à un autre sujet : créez la fiche avec « achats new "
+                             "» (nouvel identifiant) et gardez ou retirez l'ancienne.")
+            continue
+        past = history.ids.get(new.id)
+        if past is None or new.rel in past.paths or new.title in past.titles:
+            continue  # a new ID, or the same entry brought back
+        when = f" le {past.last_date.strftime('%d/%m/%Y')}" if past.last_date else ""
+        title = past.last_title or "une autre fiche"
+        problems.add(new.rel, new.line("id"), "id",
+                     f"identifiant réutilisé : {new.id} a déjà désigné « {title} » "
+                     f"({past.last_path}, commit {past.last_commit[:7]}"
+                     f"{when}) dans l'historique de {label}. Un identifiant retiré n'est "
+                     "jamais réattribué : « achats new » donne le prochain identifiant libre.")
 
 
 def _signed_part(claim: Claim) -> tuple:
