@@ -84,11 +84,20 @@ def configured_owners(project: Project) -> dict[str, list[str]]:
     """``extra.proprietaires`` of mkdocs.yml, each value as a list of checked handles."""
     path = project.root / "mkdocs.yml"
     try:
-        config = yaml.load(path.read_text(encoding="utf-8"), Loader=_ConfigLoader) or {}
-    except (OSError, yaml.YAMLError) as exc:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise AchatsError(f"mkdocs.yml illisible : {exc}") from None
+    return owners_from_text(text)
+
+
+def owners_from_text(text: str) -> dict[str, list[str]]:
+    """The owners configured in the text of a mkdocs.yml (defaults filled in)."""
+    try:
+        config = yaml.load(text, Loader=_ConfigLoader) or {}
+    except yaml.YAMLError as exc:
         raise AchatsError(f"mkdocs.yml illisible : {exc}") from None
     extra = config.get("extra") if isinstance(config, dict) else None
-    owners = (extra or {}).get("proprietaires") or {}
+    owners = (extra or {}).get("proprietaires") or {} if isinstance(extra or {}, dict) else {}
     if not isinstance(owners, dict):
         raise AchatsError("mkdocs.yml: extra.proprietaires: une suite « dossier: @équipe » "
                           "est attendue.")
@@ -159,7 +168,7 @@ def expected_owner_of(owners: dict[str, list[str]]) -> list[tuple[str, str, list
     return found + [(SIGNERS_PATH, "signataires des validations", owners["signataires"])]
 
 
-def _pattern_regex(pattern: str) -> re.Pattern:
+def pattern_regex(pattern: str) -> re.Pattern:
     """A CODEOWNERS pattern (gitignore-like, as GitHub and GitLab read it) as a regex."""
     anchored = pattern.startswith("/") or "/" in pattern.rstrip("/")
     body = pattern.strip("/")
@@ -179,7 +188,7 @@ def owners_in(text: str, path: str) -> list[str] | None:
         if not line or line.startswith(("#", "[", "^[")):
             continue
         pattern, *handles = line.split()
-        if _pattern_regex(pattern).fullmatch(path):
+        if pattern_regex(pattern).fullmatch(path):
             found = handles
     return found
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import yaml
 
+from .codeowners import FILE_NAME, GOVERNANCE, pattern_regex, owners_from_text
 from .fingerprint import fingerprint
 from .graph import REFERENCE_FIELDS
 from .history import GitError, blob_text, read_blobs, run_git, write_atomically
@@ -137,21 +138,33 @@ def _entry(collection, project: Project, rel: str, text: str) -> Entry:
                  doc.lines, parsed=doc.meta is not None)
 
 
-def _renames(project: Project, base: str, head: str | None) -> dict[str, str]:
-    """Old path -> new path for files git sees as renamed between base and head."""
+def _renames(project: Project, base: str, head: str | None
+             ) -> tuple[dict[str, str], set[str]]:
+    """(old path -> new path for files git sees as renamed, every path changed) between
+    base and head (the working tree, untracked files included, when head is None)."""
     args = ["diff", "-M", "-z", "--name-status", base] + ([head] if head else [])
     out = run_git(project.root, "-c", "core.quotepath=false", *args, "--", "."
                   ).decode("utf-8", "replace")
-    tokens, renames, i = out.split("\0"), {}, 0
+    tokens, renames, changed, i = out.split("\0"), {}, set(), 0
     while i < len(tokens):
         status = tokens[i]
         if status[:1] in ("R", "C"):
-            if status[0] == "R" and i + 2 < len(tokens):
-                renames[tokens[i + 1]] = tokens[i + 2]
+            if i + 2 < len(tokens):
+                if status[0] == "R":
+                    renames[tokens[i + 1]] = tokens[i + 2]
+                    changed.add(tokens[i + 1])
+                changed.add(tokens[i + 2])
             i += 3
         else:
+            if status and i + 1 < len(tokens):
+                changed.add(tokens[i + 1])
             i += 2
-    return renames
+    if head is None:
+        untracked = run_git(project.root, "-c", "core.quotepath=false", "ls-files", "-z",
+                            "--others", "--exclude-standard").decode("utf-8", "replace")
+        # A local cache, never added to git, is no part of the merge request.
+        changed |= {p for p in untracked.split("\0") if p and not p.startswith(".cache/")}
+    return renames, changed
 
 
 # -- the review -------------------------------------------------------------------------------
@@ -175,7 +188,7 @@ def review_changes(project: Project, base_ref: str, head_ref: str | None = None
         head = check_project(project).entries
     unreadable = {e.rel for e in head if not e.parsed}  # `achats check` says why
     head = [e for e in head if e.parsed]
-    renames = _renames(project, base_commit, head_commit)
+    renames, changed = _renames(project, base_commit, head_commit)
     label = f"{base_ref} ({base_commit[:7]})" if not base_commit.startswith(base_ref) \
         else base_commit[:7]
     problems = ProblemList()
@@ -184,6 +197,7 @@ def review_changes(project: Project, base_ref: str, head_ref: str | None = None
     _check_reused_ids(read_id_history(project, base_commit), base, head, renames, label,
                       problems)
     _check_signatures(project, base_commit, base, head, label, problems)
+    _check_governance(project, base_commit, head_commit, changed, label, problems)
     ids = {e.id for e in base + head if e.id}
     return ReviewResult(problems, label, len(ids))
 
@@ -244,6 +258,74 @@ def _check_reused_ids(history: IdHistory, base: list[Entry], head: list[Entry],
                      f"({past.last_path}, commit {past.last_commit[:7]}"
                      f"{when}) dans l'historique de {label}. Un identifiant retiré n'est "
                      "jamais réattribué : « achats new » donne le prochain identifiant libre.")
+
+
+def _check_governance(project: Project, base_commit: str, head_commit: str | None,
+                      changed: set[str], label: str, problems: ProblemList) -> None:
+    """Who approves a merge request is decided by the base: a merge request may not change
+    the owners (extra.proprietaires) or who may sign (content/data/signataires) and, in the
+    same breath, what those owners guard; nor bring a cache that would be trusted."""
+    for rel in sorted(p for p in changed if p == ".cache" or p.startswith(".cache/")):
+        problems.add(rel, 1, "fichier",
+                     "fichier de cache dans la demande de fusion : .cache/ n'est jamais "
+                     "versionné (un cache apporté ferait passer des vérifications qui n'ont "
+                     "pas eu lieu). Retirez-le (git rm --cached).")
+    content = {p for p in changed if not p.startswith(".cache/")} - {FILE_NAME}
+    content = {p for p in content if not re.fullmatch(r"mkdocs[^/]*\.yml", p)}
+    if SIGNERS_FILE in changed:
+        clauses = sorted(p for p in content if p.startswith(f"{COLLECTIONS['clause'].folder}/"))
+        if clauses:
+            problems.add(SIGNERS_FILE, 1, "signataires",
+                         f"le fichier des signataires change dans la même demande de fusion "
+                         f"que des clauses ({', '.join(clauses[:5])}"
+                         f"{' …' if len(clauses) > 5 else ''}) : les signataires se modifient "
+                         "seuls, dans une demande de fusion approuvée par le service "
+                         "juridique, fusionnée avant toute validation qui s'en sert.")
+    specs = [f"{base_commit}:mkdocs.yml"] + ([f"{head_commit}:mkdocs.yml"] if head_commit
+                                             else [])
+    blobs = read_blobs(project.root, specs)
+    before = _owners_or_none(blob_text(blobs.get(specs[0])))
+    if head_commit:
+        after_text = blob_text(blobs.get(specs[1]))
+    else:
+        path = project.root / "mkdocs.yml"
+        after_text = path.read_text(encoding="utf-8") if path.is_file() else None
+    after = _owners_or_none(after_text)
+    if before is None or after is None or before == after:
+        return
+    keys = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+    guarded = sorted(p for p in content if any(_guards(k, p) for k in keys))
+    if guarded:
+        line = next((i for i, text in enumerate((after_text or "").splitlines(), start=1)
+                     if re.match(r"\s*proprietaires\s*:", text)), 1)
+        problems.add("mkdocs.yml", line, "extra.proprietaires",
+                     f"propriétaires modifiés ({', '.join(keys)}) dans la même demande de "
+                     f"fusion que des fichiers qu'ils gardent ({', '.join(guarded[:5])}"
+                     f"{' …' if len(guarded) > 5 else ''}) : les règles d'approbation sont "
+                     f"celles de {label} ; changez les propriétaires seuls, dans une demande "
+                     "de fusion approuvée par les mainteneurs.")
+
+
+def _owners_or_none(text: str | None) -> dict | None:
+    if text is None:
+        return None
+    try:
+        return owners_from_text(text)
+    except AchatsError:
+        return None  # an unreadable mkdocs.yml is the build's and codeowners' business
+
+
+def _guards(key: str, path: str) -> bool:
+    """Whether the owners configured under ``key`` guard ``path``."""
+    if key == "defaut":
+        return True
+    if key == "clauses":
+        return path.startswith(f"{COLLECTIONS['clause'].folder}/")
+    if key == "signataires":
+        return path == SIGNERS_FILE
+    if key == "mainteneurs":
+        return any(pattern_regex(pattern).fullmatch(path) for pattern, _w, _s in GOVERNANCE)
+    return path.startswith(f"{key.strip('/')}/")
 
 
 def _signed_part(claim: Claim) -> tuple:

@@ -333,9 +333,12 @@ def test_review_refuses_a_key_added_by_the_same_merge_request(repo, tmp_path):
     key.allow(repo, "contributeur@region.example")
     sign_file(repo, CL2, key, principal="contributeur@region.example")
     assert check_errors(repo) == []
-    [found] = review_errors(repo)
+    found, governance = review_errors(repo)
     assert found.startswith(f"{CL2}:") and "contributeur@region.example" in found
     assert "(dans base (" in found
+    assert governance.startswith(f"{SIGNERS_FILE}:1: signataires: erreur: le fichier des "
+                                 f"signataires change dans la même demande de fusion que des "
+                                 f"clauses ({CL2})")
 
 
 def test_review_refuses_a_new_key_for_a_listed_principal(repo, tmp_path):
@@ -344,8 +347,8 @@ def test_review_refuses_a_new_key_for_a_listed_principal(repo, tmp_path):
     key.allow(repo, LEGAL)
     sign_file(repo, CL2, key)
     assert check_errors(repo) == []
-    [found] = review_errors(repo)
-    assert "signature refusée" in found
+    found = review_errors(repo)
+    assert len(found) == 2 and "signature refusée" in found[0]
 
 
 def test_review_refuses_a_new_clause_arriving_signed_by_an_unlisted_key(repo, tmp_path):
@@ -375,3 +378,51 @@ def test_review_leaves_unchanged_validations_alone(repo):
     edit(repo, GUIDE, "Un chapitre de test.", "Un chapitre de test, relu.")
     assert review_errors(repo) == []
     assert any(f.startswith(f"{CL1}:") for f in signature_errors(repo))
+
+
+# -- governance of a merge request ------------------------------------------------------------
+
+def test_review_accepts_a_signers_change_alone(repo, tmp_path):
+    """A new key, alone in its merge request (the legal service approves it): fine."""
+    make_key(tmp_path / "autres", "nouvelle").allow(repo, "nouveau@region.example")
+    assert review_errors(repo) == []
+
+
+def set_owner(root: Path, key: str, handle: str) -> None:
+    config = root / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "\nextra:\n", f"\nextra:\n  proprietaires:\n    {key}: '{handle}'\n", 1),
+        encoding="utf-8")
+
+
+@pytest.mark.parametrize("key, rel", [("clauses", CL2), ("mainteneurs", "content/data/x.yml"),
+                                      ("signataires", SIGNERS_FILE), ("defaut", GUIDE)])
+def test_review_refuses_owners_changed_with_what_they_guard(repo, key, rel):
+    """extra.proprietaires reassigned in the merge request that touches the guarded files."""
+    set_owner(repo, key, "@intrus")
+    path = repo / rel
+    path.write_text((path.read_text(encoding="utf-8") if path.exists() else "") + "\n",
+                    encoding="utf-8")
+    found = review_errors(repo)
+    assert any(re.match(r"mkdocs\.yml:\d+: extra\.proprietaires: erreur: propriétaires "
+                        rf"modifiés \([^)]*\b{key}\b[^)]*\) dans la même demande de fusion que des fichiers "
+                        rf"qu'ils gardent \({re.escape(rel)}", f) for f in found)
+
+
+def test_review_accepts_owners_changed_alone(repo, run_cli):
+    """Reassigning the clauses (and regenerating CODEOWNERS) alone: the maintainers approve."""
+    set_owner(repo, "clauses", "@juridique")
+    assert run_cli("codeowners")[0] == 0
+    assert review_errors(repo) == []
+
+
+def test_review_refuses_a_committed_cache(repo, legal_key):
+    """A verdict cache brought by the merge request would make check trust anything."""
+    sign_file(repo, CL2, legal_key)
+    assert check_errors(repo) == []
+    git(repo, "add", "-f", str(CACHE_FILE))
+    found = review_errors(repo)
+    assert found == [f"{CACHE_FILE.as_posix()}:1: fichier: erreur: fichier de cache dans la "
+                     "demande de fusion : .cache/ n'est jamais versionné (un cache apporté "
+                     "ferait passer des vérifications qui n'ont pas eu lieu). Retirez-le "
+                     "(git rm --cached)."]
