@@ -41,14 +41,14 @@ class CheckResult:
 
 
 def check_project(project: Project, parallel: bool = False, cache: bool = False,
-                  signature_cache: bool = True) -> CheckResult:
+                  signature_cache: bool = False) -> CheckResult:
     """Load and validate the whole project; never raises on bad content.
 
     ``parallel`` and ``cache`` are for `achats check`, which needs only the problems (the
     result then holds no entries): ``parallel`` spreads the per-entry work over the cores on
     large corpora, ``cache`` reuses what an earlier run found for unchanged entries
-    (achats.checkcache). ``signature_cache`` reuses the verdicts of validation signatures
-    already verified (achats.signatures); only `achats check --sans-cache` turns it off.
+    (achats.checkcache). ``signature_cache`` reuses (and keeps) the verdicts of validation
+    signatures already verified (achats.signatures): `achats check` and `achats build`.
     """
     problems = ProblemList()
     vocab = load_vocabularies(project.data_dir, DATA_DIR, problems)

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from pathlib import Path
 
 import pytest
 
-from achats.fingerprint import fingerprint
-from achats.load import split_front_matter
-from achats.problems import ProblemList
 from achats.project import Project
-from achats.review import review_changes, set_validation
+from achats.review import review_changes
 from projects import make_project
 from signing import Key, sign_file
 from test_history import commit_all, edit, git

@@ -426,3 +426,11 @@ def test_review_refuses_a_committed_cache(repo, legal_key):
                      "demande de fusion : .cache/ n'est jamais versionné (un cache apporté "
                      "ferait passer des vérifications qui n'ont pas eu lieu). Retirez-le "
                      "(git rm --cached)."]
+
+
+def test_review_refuses_unreadable_owners_with_content(repo):
+    """Owners made unreadable (not a handle) in the merge request that edits a clause."""
+    set_owner(repo, "clauses", "pas un identifiant")
+    edit(repo, CL2, "5 %", "6 %")
+    found = review_errors(repo)
+    assert any(f.startswith("mkdocs.yml:") and "extra.proprietaires" in f for f in found)
