@@ -434,3 +434,99 @@ def test_review_refuses_unreadable_owners_with_content(repo):
     edit(repo, CL2, "5 %", "6 %")
     found = review_errors(repo)
     assert any(f.startswith("mkdocs.yml:") and "extra.proprietaires" in f for f in found)
+
+
+# -- verification in one pass (achats check) against ssh-keygen -------------------------------
+
+def _armor(blob: bytes) -> str:
+    import base64
+
+    text = base64.b64encode(blob).decode()
+    lines = [text[i:i + 70] for i in range(0, len(text), 70)]
+    return "-----BEGIN SSH SIGNATURE-----\n" + "\n".join(lines) + "\n-----END SSH SIGNATURE-----\n"
+
+
+def _blob(signature: str) -> bytes:
+    import base64
+
+    return base64.b64decode("".join(signature.strip().splitlines()[1:-1]))
+
+
+def _ssh_keygen_accepts(tmp_path, signers, principal, data, signature) -> bool:
+    from achats.signatures import allowed_signers_text, verify
+
+    allowed = tmp_path / "allowed"
+    allowed.write_text(allowed_signers_text(signers))
+    return verify(allowed, principal, data, signature)[0]
+
+
+@pytest.mark.parametrize("hashalg", ["sha512", "sha256"])
+def test_in_process_verification_agrees_with_ssh_keygen_on_valid_signatures(tmp_path, legal_key,
+                                                                            hashalg):
+    import subprocess
+
+    from achats.signatures import NAMESPACE, accepted_in_process
+
+    signers, _ = parse_signers(legal_key.line())
+    data = b"achats-validation v1\nid: CL-001\n"
+    signature = subprocess.run(["ssh-keygen", "-Y", "sign", "-n", NAMESPACE, "-O",
+                                f"hashalg={hashalg}", "-f", str(legal_key.private)],
+                               input=data, capture_output=True, check=True).stdout.decode()
+    assert accepted_in_process(signers, LEGAL, data, signature)
+    assert _ssh_keygen_accepts(tmp_path, signers, LEGAL, data, signature)
+
+
+def test_in_process_verification_refuses_every_altered_byte(tmp_path, legal_key):
+    """Each byte of a valid signature altered in turn: never accepted in process (and where
+    it would be, ssh-keygen must agree)."""
+    from achats.signatures import accepted_in_process
+
+    signers, _ = parse_signers(legal_key.line())
+    data = b"achats-validation v1\nid: CL-001\n"
+    blob = _blob(legal_key.sign(data))
+    accepted = []
+    for index in range(len(blob)):
+        altered = _armor(blob[:index] + bytes([blob[index] ^ 0x01]) + blob[index + 1:])
+        if accepted_in_process(signers, LEGAL, data, altered):
+            accepted.append(index)
+    for index in accepted:
+        altered = _armor(blob[:index] + bytes([blob[index] ^ 0x01]) + blob[index + 1:])
+        assert _ssh_keygen_accepts(tmp_path, signers, LEGAL, data, altered), index
+    assert accepted == []
+    assert not accepted_in_process(signers, LEGAL, data, _armor(blob + b"\0"))
+    assert not accepted_in_process(signers, LEGAL, data, _armor(blob[:-1]))
+
+
+def test_in_process_verification_refuses_the_attacks(tmp_path, legal_key):
+    """Other data, other namespace, other principal, key of another principal."""
+    from achats.signatures import accepted_in_process
+
+    other = make_key(tmp_path / "autres", "autre")
+    signers, _ = parse_signers(legal_key.line() + other.line("autre@region.example"))
+    data = b"achats-validation v1\nid: CL-001\n"
+    good = legal_key.sign(data)
+    assert accepted_in_process(signers, LEGAL, data, good)
+    assert not accepted_in_process(signers, LEGAL, data + b"x", good)
+    assert not accepted_in_process(signers, "autre@region.example", data, good)
+    assert not accepted_in_process(signers, LEGAL, data, other.sign(data))
+    assert not accepted_in_process(signers, LEGAL, data, legal_key.sign(data, "git"))
+    assert not accepted_in_process(signers, LEGAL, data, "pas une signature")
+
+
+def test_ecdsa_key_is_verified_by_ssh_keygen(project, tmp_path):
+    """A key type the one-pass verification does not handle goes to ssh-keygen: accepted
+    when right, refused when the date is edited."""
+    import subprocess
+
+    from signing import Key
+
+    path = tmp_path / "autres" / "ecdsa"
+    path.parent.mkdir(parents=True)
+    subprocess.run(["ssh-keygen", "-q", "-t", "ecdsa", "-N", "", "-f", str(path)], check=True)
+    key = Key(path)
+    key.allow(project, "ecdsa@region.example")
+    validate(project, key, principal="ecdsa@region.example")
+    assert check_errors(project) == []
+    edit(project, CL2, "le: 2026-11-20", "le: 2026-11-21")
+    [found] = signature_errors(project)
+    assert "signature refusée par ssh-keygen" in found
