@@ -2,13 +2,18 @@
 
 ``review_changes`` compares the working tree (or a revision) with a base revision, as CI does
 for a merge request: statuses move only along the allowed paths, a clause becomes « validee »
-only with a validation that matches its text, a published tender's pieces are frozen, IDs are
-stable and an entry still cited may not disappear. The base is read from git objects (one
-``git ls-tree``, one ``git cat-file --batch``): nothing is checked out.
+only with a validation that matches its text and is signed by a key the BASE lists in
+content/data/signataires, a published tender's pieces are frozen, IDs are stable, never
+taken back from another entry of history (achats.idhistory) and an entry still cited may
+not disappear; owners (extra.proprietaires) and signers do not change together with what
+they guard. The base is read from git objects (one ``git ls-tree``, one ``git cat-file
+--batch``, one ``git log`` for the IDs of history): nothing is checked out.
 
-``validate_clause`` is what the legal service runs: it writes ``statut: validee`` and the
-``validation`` block into the clause's front matter by editing the text, so the rest of the
-file (comments, key order, quoting) stays byte for byte as it was.
+``validate_clause`` is what the legal service runs: it signs the validation with the
+signer's SSH key (achats.signatures), checks the signature against the signers file, then
+writes ``statut: validee`` and the ``validation`` block into the clause's front matter by
+editing the text, so the rest of the file (comments, key order, quoting) stays byte for byte
+as it was.
 """
 
 from __future__ import annotations
@@ -34,8 +39,7 @@ from .schema import COLLECTIONS, PIECES
 from .schema.collections import PUBLISHED_TENDER
 from .signatures import (OPTION as NAMESPACE_OPTION, PRINCIPAL, PRINCIPAL_HELP, SIGNERS_FILE,
                          Claim, allowed_signers_text, claim_of, normal_signature,
-                         read_signers, sign,
-                         verify_with_signers_text)
+                         read_signers, sign, verify_with_signers_text)
 from .validate import check_project, iter_body_links
 
 # Allowed status changes within one merge request (a status may also stay as it is).
