@@ -22,6 +22,7 @@ import dataclasses
 import datetime as dt
 import json
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -459,8 +460,9 @@ class Validation:
     signer_line: int = 0  # line of the principal's key in content/data/signataires
 
 
-def signing_key(project: Project, key: str | None) -> str:
-    """The private key to sign with: ``--key``, else git's ``user.signingkey``."""
+def signing_key(project: Project, key: str | None) -> tuple[str, bool]:
+    """(the key to sign with, whether it is a temporary file to delete): ``--key``, else
+    git's ``user.signingkey`` (a path, or a public key whose private half is in ssh-agent)."""
     if not key:
         try:
             key = run_git(project.root, "config", "--get", "user.signingkey").decode().strip()
@@ -471,11 +473,17 @@ def signing_key(project: Project, key: str | None) -> str:
                               "~/.ssh/id_ed25519) ou réglez « git config user.signingkey » "
                               "(rien n'a été écrit).")
         key = key.removeprefix("key::")
+        if key.startswith(("ssh-", "ecdsa-", "sk-")):
+            # A public key written in git's config: ssh-keygen signs through ssh-agent.
+            handle = tempfile.NamedTemporaryFile("w", suffix=".pub", delete=False)
+            with handle:
+                handle.write(key + "\n")
+            return handle.name, True
     path = Path(key).expanduser()
     if not path.is_file():
         raise AchatsError(f"--key : clé « {key} » introuvable (chemin d'une clé privée SSH "
                           "attendu ; rien n'a été écrit).")
-    return str(path)
+    return str(path), False
 
 
 def validate_clause(project: Project, ident: str, by: str,
@@ -515,10 +523,14 @@ def validate_clause(project: Project, ident: str, by: str,
                           "inscrit valide. Le service juridique y ajoute sa clé publique "
                           f"(« {by} {NAMESPACE_OPTION} ssh-ed25519 AAAA… ») dans une demande "
                           "de fusion séparée (rien n'a été écrit).")
-    key_path = signing_key(project, key)
+    key_path, temporary = signing_key(project, key)
     print_ = fingerprint(entry.meta)
     claim = Claim(entry.rel, entry.id, by, when.isoformat(), print_, None, 1)
-    signature = sign(claim.message, key_path)
+    try:
+        signature = sign(claim.message, key_path)
+    finally:
+        if temporary:
+            Path(key_path).unlink(missing_ok=True)
     problems = verify_with_signers_text(allowed_signers_text(own),
                                         [dataclasses.replace(claim, signature=signature)],
                                         SIGNERS_FILE)

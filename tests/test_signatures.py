@@ -530,3 +530,27 @@ def test_ecdsa_key_is_verified_by_ssh_keygen(project, tmp_path):
     edit(project, CL2, "le: 2026-11-20", "le: 2026-11-21")
     [found] = signature_errors(project)
     assert "signature refusée par ssh-keygen" in found
+
+
+def test_validate_with_a_public_key_in_git_config_signs_through_the_agent(
+        project, run_cli, legal_key, tmp_path, monkeypatch):
+    """user.signingkey may hold the public key itself (git's « key:: » form): ssh-keygen
+    then signs with the agent holding the private half."""
+    import os
+    import subprocess
+
+    socket = tmp_path / "agent.sock"
+    agent = subprocess.run(["ssh-agent", "-a", str(socket)], capture_output=True, text=True,
+                           check=True).stdout
+    pid = re.search(r"SSH_AGENT_PID=(\d+)", agent).group(1)
+    try:
+        env = {**os.environ, "SSH_AUTH_SOCK": str(socket)}
+        subprocess.run(["ssh-add", "-q", str(legal_key.private)], env=env, check=True,
+                       capture_output=True)
+        git(project, "init", "-q")
+        git(project, "config", "user.signingkey", f"key::{legal_key.public}")
+        monkeypatch.setenv("SSH_AUTH_SOCK", str(socket))
+        assert run_cli("validate", "CL-002", "--by", LEGAL)[0] == 0
+        assert check_errors(project) == []
+    finally:
+        subprocess.run(["kill", pid], check=False)
