@@ -209,6 +209,7 @@ class _Writer:
         self.vocab = vocab
         self.articles = articles
         self.ids = ids
+        self.to_sign: list[tuple[Path, dict, str]] = []  # validated clauses: path, meta, body
         self.tags = [f"thème {w}" for w in ("énergie", "insertion", "déchets", "mobilité",
                                             "alimentation", "numérique", "handicap", "bois",
                                             "papier", "bâtiment", "formation", "eau")]
@@ -273,11 +274,14 @@ class _Writer:
         if status == "retiree":
             meta["motif_retrait"] = text.sentence()
         if status == "validee":
-            meta["validation"] = {"par": "DAJCP", "le": dt.date(2026, 1, 1)
+            meta["validation"] = {"par": BENCH_SIGNER, "le": dt.date(2026, 1, 1)
                                   + dt.timedelta(days=rng.randint(0, 300)),
                                   "empreinte": fingerprint(meta)}
         path = self.root / "clauses" / f"{ident.lower()}-{_slug(meta['titre'])}.md"
-        self.write(path, meta, self.body(rng.randint(300, 800)))
+        body = self.body(rng.randint(300, 800))
+        self.write(path, meta, body)
+        if status == "validee":
+            self.to_sign.append((path, meta, body))
         return path
 
     def guide(self, ident: str, order: int) -> Path:
@@ -419,8 +423,43 @@ def generate_corpus(root: Path, entries: int, commits: int, seed: int = SEED,
     for ident in ids["marche"]:
         corpus.files[ident] = writer.marche(ident)
     _write_data(root, rng, ids)
+    _sign_validations(root, writer)
     _commit_history(root, rng, corpus, writer, commits)
     return corpus
+
+
+# The validated clauses of the corpus are signed like real ones, by a throwaway key.
+BENCH_SIGNER = "banc-essai@achats.invalid"
+
+
+def _sign_validations(root: Path, writer: _Writer) -> None:
+    """Sign every validated clause with a key made for this corpus (then deleted): one
+    ssh-keygen process per 1,000 clauses, each message in its own file."""
+    from .signatures import NAMESPACE, OPTION, SIGNERS_FILE, message, ssh_keygen
+
+    if not writer.to_sign:
+        return
+    with tempfile.TemporaryDirectory(prefix="achats-banc-") as folder:
+        key = Path(folder) / "banc"
+        subprocess.run([ssh_keygen(), "-q", "-t", "ed25519", "-N", "", "-f", str(key)],
+                       check=True, capture_output=True)
+        key_type, blob = key.with_suffix(".pub").read_text(encoding="ascii").split()[:2]
+        (root / SIGNERS_FILE).write_text(f"{BENCH_SIGNER} {OPTION} {key_type} {blob}\n",
+                                         encoding="utf-8")
+        files = []
+        for number, (_path, meta, _body) in enumerate(writer.to_sign):
+            block = meta["validation"]
+            name = Path(folder) / f"m{number}"
+            name.write_bytes(message(meta["id"], block["empreinte"], block["par"],
+                                     block["le"].isoformat()))
+            files.append(str(name))
+        for start in range(0, len(files), 1000):
+            subprocess.run([ssh_keygen(), "-q", "-Y", "sign", "-n", NAMESPACE, "-f",
+                            str(key), *files[start:start + 1000]],
+                           check=True, capture_output=True)
+        for name, (path, meta, body) in zip(files, writer.to_sign):
+            meta["validation"]["signature"] = Path(name + ".sig").read_text(encoding="ascii")
+            writer.write(path, meta, body)
 
 
 def _write_data(root: Path, rng: random.Random, ids: dict[str, list[str]]) -> None:

@@ -2,32 +2,45 @@
 
 ``review_changes`` compares the working tree (or a revision) with a base revision, as CI does
 for a merge request: statuses move only along the allowed paths, a clause becomes « validee »
-only with a validation that matches its text, a published tender's pieces are frozen, IDs are
-stable and an entry still cited may not disappear. The base is read from git objects (one
-``git ls-tree``, one ``git cat-file --batch``): nothing is checked out.
+only with a validation that matches its text and is signed by a key the BASE lists in
+content/data/signataires, a published tender's pieces are frozen, IDs are stable, never
+taken back from another entry of history (achats.idhistory) and an entry still cited may
+not disappear; owners (extra.proprietaires) and signers do not change together with what
+they guard. The base is read from git objects (one ``git ls-tree``, one ``git cat-file
+--batch``, one ``git log`` for the IDs of history): nothing is checked out.
 
-``validate_clause`` is what the legal service runs: it writes ``statut: validee`` and the
-``validation`` block into the clause's front matter by editing the text, so the rest of the
-file (comments, key order, quoting) stays byte for byte as it was.
+``validate_clause`` is what the legal service runs: it signs the validation with the
+signer's SSH key (achats.signatures), checks the signature against the signers file, then
+writes ``statut: validee`` and the ``validation`` block into the clause's front matter by
+editing the text, so the rest of the file (comments, key order, quoting) stays byte for byte
+as it was.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import yaml
 
+from .codeowners import FILE_NAME, GOVERNANCE, pattern_regex, owners_from_text
 from .fingerprint import fingerprint
 from .graph import REFERENCE_FIELDS
 from .history import GitError, blob_text, read_blobs, run_git, write_atomically
+from .idhistory import IdHistory, read_id_history
 from .load import SKIPPED_NAMES, Entry, Piece, split_front_matter
 from .problems import AchatsError, ProblemList
 from .project import Project
 from .schema import COLLECTIONS, PIECES
 from .schema.collections import PUBLISHED_TENDER
+from .signatures import (OPTION as NAMESPACE_OPTION, PRINCIPAL, PRINCIPAL_HELP, SIGNERS_FILE,
+                         Claim, allowed_signers_text, claim_of, normal_signature,
+                         read_signers, sign, verify_with_signers_text)
 from .validate import check_project, iter_body_links
 
 # Allowed status changes within one merge request (a status may also stay as it is).
@@ -51,7 +64,7 @@ TRANSITIONS = {
 }
 
 # Errors of `achats check` that `achats validate` itself repairs.
-REPAIRED_BY_VALIDATION = {"validation", "validation.empreinte"}
+REPAIRED_BY_VALIDATION = {"validation", "validation.empreinte", "validation.signature"}
 
 
 class RefError(AchatsError):
@@ -130,21 +143,33 @@ def _entry(collection, project: Project, rel: str, text: str) -> Entry:
                  doc.lines, parsed=doc.meta is not None)
 
 
-def _renames(project: Project, base: str, head: str | None) -> dict[str, str]:
-    """Old path -> new path for files git sees as renamed between base and head."""
+def _renames(project: Project, base: str, head: str | None
+             ) -> tuple[dict[str, str], set[str]]:
+    """(old path -> new path for files git sees as renamed, every path changed) between
+    base and head (the working tree, untracked files included, when head is None)."""
     args = ["diff", "-M", "-z", "--name-status", base] + ([head] if head else [])
     out = run_git(project.root, "-c", "core.quotepath=false", *args, "--", "."
                   ).decode("utf-8", "replace")
-    tokens, renames, i = out.split("\0"), {}, 0
+    tokens, renames, changed, i = out.split("\0"), {}, set(), 0
     while i < len(tokens):
         status = tokens[i]
         if status[:1] in ("R", "C"):
-            if status[0] == "R" and i + 2 < len(tokens):
-                renames[tokens[i + 1]] = tokens[i + 2]
+            if i + 2 < len(tokens):
+                if status[0] == "R":
+                    renames[tokens[i + 1]] = tokens[i + 2]
+                    changed.add(tokens[i + 1])
+                changed.add(tokens[i + 2])
             i += 3
         else:
+            if status and i + 1 < len(tokens):
+                changed.add(tokens[i + 1])
             i += 2
-    return renames
+    if head is None:
+        untracked = run_git(project.root, "-c", "core.quotepath=false", "ls-files", "-z",
+                            "--others", "--exclude-standard").decode("utf-8", "replace")
+        # A local cache, never added to git, is no part of the merge request.
+        changed |= {p for p in untracked.split("\0") if p and not p.startswith(".cache/")}
+    return renames, changed
 
 
 # -- the review -------------------------------------------------------------------------------
@@ -168,12 +193,16 @@ def review_changes(project: Project, base_ref: str, head_ref: str | None = None
         head = check_project(project).entries
     unreadable = {e.rel for e in head if not e.parsed}  # `achats check` says why
     head = [e for e in head if e.parsed]
-    renames = _renames(project, base_commit, head_commit)
+    renames, changed = _renames(project, base_commit, head_commit)
     label = f"{base_ref} ({base_commit[:7]})" if not base_commit.startswith(base_ref) \
         else base_commit[:7]
     problems = ProblemList()
     base = [e for e in base if renames.get(e.rel, e.rel) not in unreadable]
     _check_changes(base, head, renames, label, problems)
+    _check_reused_ids(read_id_history(project, base_commit), base, head, renames, label,
+                      problems)
+    _check_signatures(project, base_commit, base, head, label, problems)
+    _check_governance(project, base_commit, head_commit, changed, label, problems)
     ids = {e.id for e in base + head if e.id}
     return ReviewResult(problems, label, len(ids))
 
@@ -205,6 +234,128 @@ def _check_changes(base: list[Entry], head: list[Entry], renames: dict[str, str]
     for new in head:
         if new.collection.name == "clause":
             _check_validation(base_by_id.get(new.id), new, problems)
+
+
+def _check_reused_ids(history: IdHistory, base: list[Entry], head: list[Entry],
+                      renames: dict[str, str], label: str, problems: ProblemList) -> None:
+    """An ID belongs to one entry for ever: same ID in another file lineage with another
+    title is another subject, and the entries citing the ID would silently point to it."""
+    base_by_id = {e.id: e for e in base if e.id}
+    for new in head:
+        if not new.id:
+            continue
+        old = base_by_id.get(new.id)
+        if old is not None:
+            if renames.get(old.rel, old.rel) != new.rel and old.title != new.title:
+                problems.add(new.rel, new.line("id"), "id",
+                             f"identifiant réutilisé : {new.id} est, dans {label}, la fiche "
+                             f"« {old.title} » ({old.rel}). Un identifiant n'est jamais "
+                             "réattribué à un autre sujet : créez la fiche avec « achats new "
+                             "» (nouvel identifiant) et gardez ou retirez l'ancienne.")
+            continue
+        past = history.ids.get(new.id)
+        if past is None or new.rel in past.paths or new.title in past.titles:
+            continue  # a new ID, or the same entry brought back
+        when = f" le {past.last_date.strftime('%d/%m/%Y')}" if past.last_date else ""
+        title = past.last_title or "une autre fiche"
+        problems.add(new.rel, new.line("id"), "id",
+                     f"identifiant réutilisé : {new.id} a déjà désigné « {title} » "
+                     f"({past.last_path}, commit {past.last_commit[:7]}"
+                     f"{when}) dans l'historique de {label}. Un identifiant retiré n'est "
+                     "jamais réattribué : « achats new » donne le prochain identifiant libre.")
+
+
+def _check_governance(project: Project, base_commit: str, head_commit: str | None,
+                      changed: set[str], label: str, problems: ProblemList) -> None:
+    """Who approves a merge request is decided by the base: a merge request may not change
+    the owners (extra.proprietaires) or who may sign (content/data/signataires) and, in the
+    same breath, what those owners guard; nor bring a cache that would be trusted."""
+    for rel in sorted(p for p in changed if p == ".cache" or p.startswith(".cache/")):
+        problems.add(rel, 1, "fichier",
+                     "fichier de cache dans la demande de fusion : .cache/ n'est jamais "
+                     "versionné (un cache apporté ferait passer des vérifications qui n'ont "
+                     "pas eu lieu). Retirez-le (git rm --cached).")
+    content = {p for p in changed if not p.startswith(".cache/")} - {FILE_NAME}
+    content = {p for p in content if not re.fullmatch(r"mkdocs[^/]*\.yml", p)}
+    if SIGNERS_FILE in changed:
+        clauses = sorted(p for p in content if p.startswith(f"{COLLECTIONS['clause'].folder}/"))
+        if clauses:
+            problems.add(SIGNERS_FILE, 1, "signataires",
+                         f"le fichier des signataires change dans la même demande de fusion "
+                         f"que des clauses ({', '.join(clauses[:5])}"
+                         f"{' …' if len(clauses) > 5 else ''}) : les signataires se modifient "
+                         "seuls, dans une demande de fusion approuvée par le service "
+                         "juridique, fusionnée avant toute validation qui s'en sert.")
+    specs = [f"{base_commit}:mkdocs.yml"] + ([f"{head_commit}:mkdocs.yml"] if head_commit
+                                             else [])
+    blobs = read_blobs(project.root, specs)
+    before = _owners_or_none(blob_text(blobs.get(specs[0])))
+    if head_commit:
+        after_text = blob_text(blobs.get(specs[1]))
+    else:
+        path = project.root / "mkdocs.yml"
+        after_text = path.read_text(encoding="utf-8") if path.is_file() else None
+    after = _owners_or_none(after_text)
+    if before is None or before == after:
+        return
+    if after is None:  # unreadable now (codeowners --check says why): anything may change
+        after = {"defaut": ["?"]}
+    keys = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+    guarded = sorted(p for p in content if any(_guards(k, p) for k in keys))
+    if guarded:
+        line = next((i for i, text in enumerate((after_text or "").splitlines(), start=1)
+                     if re.match(r"\s*proprietaires\s*:", text)), 1)
+        problems.add("mkdocs.yml", line, "extra.proprietaires",
+                     f"propriétaires modifiés ({', '.join(keys)}) dans la même demande de "
+                     f"fusion que des fichiers qu'ils gardent ({', '.join(guarded[:5])}"
+                     f"{' …' if len(guarded) > 5 else ''}) : les règles d'approbation sont "
+                     f"celles de {label} ; changez les propriétaires seuls, dans une demande "
+                     "de fusion approuvée par les mainteneurs.")
+
+
+def _owners_or_none(text: str | None) -> dict | None:
+    if text is None:
+        return None
+    try:
+        return owners_from_text(text)
+    except AchatsError:
+        return None  # an unreadable mkdocs.yml is the build's and codeowners' business
+
+
+def _guards(key: str, path: str) -> bool:
+    """Whether the owners configured under ``key`` guard ``path``."""
+    if key == "defaut":
+        return True
+    if key == "clauses":
+        return path.startswith(f"{COLLECTIONS['clause'].folder}/")
+    if key == "signataires":
+        return path == SIGNERS_FILE
+    if key == "mainteneurs":
+        return any(pattern_regex(pattern).fullmatch(path) for pattern, _w, _s in GOVERNANCE)
+    return path.startswith(f"{key.strip('/')}/")
+
+
+def _signed_part(claim: Claim) -> tuple:
+    return (claim.id, claim.principal, claim.date, claim.print_,
+            normal_signature(claim.signature))
+
+
+def _check_signatures(project: Project, base_commit: str, base: list[Entry],
+                      head: list[Entry], label: str, problems: ProblemList) -> None:
+    """Validations new or changed in the merge request, verified with the signers file as
+    it is in the base: a key added by the merge request itself signs nothing yet."""
+    base_by_id = {e.id: e for e in base if e.id}
+    claims = []
+    for new in head:
+        claim = claim_of(new)
+        old = claim_of(base_by_id[new.id]) if new.id in base_by_id else None
+        if claim is not None and (old is None or _signed_part(old) != _signed_part(claim)):
+            claims.append(claim)
+    if not claims:
+        return
+    text = blob_text(read_blobs(project.root, [f"{base_commit}:{SIGNERS_FILE}"]).get(
+        f"{base_commit}:{SIGNERS_FILE}"))
+    problems.extend(verify_with_signers_text(text, claims, f"{SIGNERS_FILE} (dans {label})"))
 
 
 def _citations(entries: list[Entry]) -> dict[str, list[tuple[str, int]]]:
@@ -306,14 +457,43 @@ class Validation:
     by: str
     when: dt.date
     print_: str  # the fingerprint written
+    signer_line: int = 0  # line of the principal's key in content/data/signataires
+
+
+def signing_key(project: Project, key: str | None) -> tuple[str, bool]:
+    """(the key to sign with, whether it is a temporary file to delete): ``--key``, else
+    git's ``user.signingkey`` (a path, or a public key whose private half is in ssh-agent)."""
+    if not key:
+        try:
+            key = run_git(project.root, "config", "--get", "user.signingkey").decode().strip()
+        except GitError:
+            key = ""
+        if not key:
+            raise AchatsError("--key : indiquez la clé privée SSH du signataire (ex. --key "
+                              "~/.ssh/id_ed25519) ou réglez « git config user.signingkey » "
+                              "(rien n'a été écrit).")
+        key = key.removeprefix("key::")
+        if key.startswith(("ssh-", "ecdsa-", "sk-")):
+            # A public key written in git's config: ssh-keygen signs through ssh-agent.
+            handle = tempfile.NamedTemporaryFile("w", suffix=".pub", delete=False)
+            with handle:
+                handle.write(key + "\n")
+            return handle.name, True
+    path = Path(key).expanduser()
+    if not path.is_file():
+        raise AchatsError(f"--key : clé « {key} » introuvable (chemin d'une clé privée SSH "
+                          "attendu ; rien n'a été écrit).")
+    return str(path), False
 
 
 def validate_clause(project: Project, ident: str, by: str,
-                    when: dt.date | None = None) -> Validation:
-    """Mark the clause ``ident`` as validated by ``by`` on ``when``, pinned to its text."""
+                    when: dt.date | None = None, key: str | None = None) -> Validation:
+    """Mark the clause ``ident`` as validated by the principal ``by`` on ``when``: pinned to
+    its text, signed with ``key`` and verified against content/data/signataires first."""
     by, ident = (by or "").strip(), (ident or "").strip().upper()
-    if not by or "\n" in by:
-        raise AchatsError("--by : indiquez qui valide (ex. --by DAJCP), sur une seule ligne.")
+    if not PRINCIPAL.fullmatch(by):
+        raise AchatsError(f"--by : « {by} » n'est pas un principal de {SIGNERS_FILE} "
+                          f"({PRINCIPAL_HELP}).")
     when = when or dt.date.today()
     result = check_project(project)
     entry = next((e for e in result.entries if e.id == ident), None)
@@ -333,20 +513,47 @@ def validate_clause(project: Project, ident: str, by: str,
         raise AchatsError(f"{entry.rel}:{entry.line('statut')}: statut: la clause {ident} est "
                           "retirée : remettez d'abord « statut: a_valider » si elle doit "
                           "revenir (rien n'a été écrit).")
+    signers, signer_problems, _exists = read_signers(project)
+    if signer_problems:
+        raise AchatsError(f"{SIGNERS_FILE} contient des erreurs (rien n'a été écrit).",
+                          signer_problems)
+    own = [s for s in signers if s.principal == by]
+    if not own:
+        raise AchatsError(f"{SIGNERS_FILE}: « {by} » n'y a pas de clé : seul un signataire "
+                          "inscrit valide. Le service juridique y ajoute sa clé publique "
+                          f"(« {by} {NAMESPACE_OPTION} ssh-ed25519 AAAA… ») dans une demande "
+                          "de fusion séparée (rien n'a été écrit).")
+    key_path, temporary = signing_key(project, key)
     print_ = fingerprint(entry.meta)
+    claim = Claim(entry.rel, entry.id, by, when.isoformat(), print_, None, 1)
+    try:
+        signature = sign(claim.message, key_path)
+    finally:
+        if temporary:
+            Path(key_path).unlink(missing_ok=True)
+    problems = verify_with_signers_text(allowed_signers_text(own),
+                                        [dataclasses.replace(claim, signature=signature)],
+                                        SIGNERS_FILE)
+    if problems:
+        raise AchatsError(f"la clé « {key} » n'est pas celle de « {by} » dans {SIGNERS_FILE} "
+                          "(la signature ne s'y vérifie pas) : signez avec la clé inscrite "
+                          "pour ce principal (rien n'a été écrit).")
     original = entry.path.read_bytes().decode("utf-8")
-    text = set_validation(original, by, when, print_, entry.rel)
-    _check_surgery(entry, text, by, when, print_)
+    text = set_validation(original, by, when, print_, entry.rel, signature=signature)
+    _check_surgery(entry, text, by, when, print_, signature)
     write_atomically(entry.path, text)
-    return Validation(entry, status, by, when, print_)
+    return Validation(entry, status, by, when, print_, own[0].line)
 
 
 _TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:(.*)$")
 _STATUS = re.compile(r"^(statut[ \t]*:[ \t]*)([\"']?)[^\"'#\s]*\2([ \t]*(?:#.*)?)$")
 
 
-def set_validation(text: str, by: str, when: dt.date, print_: str, rel: str = "") -> str:
-    """``text`` with ``statut: validee`` and the ``validation`` block set; nothing else moves."""
+def set_validation(text: str, by: str, when: dt.date, print_: str, rel: str = "",
+                   signature: str | None = None) -> str:
+    """``text`` with ``statut: validee`` and the ``validation`` block set; nothing else moves.
+    With a ``signature``, the block is written in block style (a flow mapping cannot hold
+    the signature's lines)."""
     bom = "\ufeff" if text.startswith("\ufeff") else ""
     lines = text[len(bom):].splitlines(keepends=True)
     newline = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
@@ -372,7 +579,7 @@ def set_validation(text: str, by: str, when: dt.date, print_: str, rel: str = ""
     if start is None:
         after = _block_end(lines, status_at, end)
         lines[after:after] = _validation_lines(by, when, print_, newline, flow=False,
-                                               indent="  ", quote="")
+                                               indent="  ", quote="", signature=signature)
     else:
         stop = _block_end(lines, start, end)
         old_block = "".join(lines[start:stop])
@@ -382,8 +589,8 @@ def set_validation(text: str, by: str, when: dt.date, print_: str, rel: str = ""
         quote = m.group(1) if (m := re.search(r"empreinte[ \t]*:[ \t]*([\"'])",
                                               old_block)) else ""
         lines[start:stop] = _validation_lines(by, when, print_, newline,
-                                              flow=inline.startswith("{"), indent=indent,
-                                              quote=quote)
+                                              flow=inline.startswith("{") and not signature,
+                                              indent=indent, quote=quote, signature=signature)
     return bom + "".join(lines)
 
 
@@ -411,21 +618,32 @@ def _scalar(value: str) -> str:
 
 
 def _validation_lines(by: str, when: dt.date, print_: str, newline: str, flow: bool,
-                      indent: str, quote: str) -> list[str]:
+                      indent: str, quote: str, signature: str | None = None) -> list[str]:
     stamp = f"{quote}{print_}{quote}"
     if flow:
         return [f"validation: {{par: {_scalar(by)}, le: {when.isoformat()}, "
                 f"empreinte: {stamp}}}{newline}"]
-    return [f"validation:{newline}", f"{indent}par: {_scalar(by)}{newline}",
-            f"{indent}le: {when.isoformat()}{newline}", f"{indent}empreinte: {stamp}{newline}"]
+    lines = [f"validation:{newline}", f"{indent}par: {_scalar(by)}{newline}",
+             f"{indent}le: {when.isoformat()}{newline}",
+             f"{indent}empreinte: {stamp}{newline}"]
+    if signature:
+        lines.append(f"{indent}signature: |{newline}")
+        lines += [f"{indent}{indent}{line}{newline}" for line in signature.splitlines()]
+    return lines
 
 
-def _check_surgery(entry: Entry, text: str, by: str, when: dt.date, print_: str) -> None:
+def _check_surgery(entry: Entry, text: str, by: str, when: dt.date, print_: str,
+                   signature: str | None = None) -> None:
     """The edited text must parse to the same front matter, with only the validation set."""
     problems = ProblemList()
     doc = split_front_matter(text.lstrip("\ufeff").replace("\r\n", "\n"), entry.rel, problems)
-    expected = dict(entry.meta, statut="validee",
-                    validation={"par": by, "le": when, "empreinte": print_})
+    validation = {"par": by, "le": when, "empreinte": print_}
+    if signature:
+        validation["signature"] = signature
+    expected = dict(entry.meta, statut="validee", validation=validation)
+    written = (doc.meta or {}).get("validation")
+    if signature and isinstance(written, dict):  # a literal block may lose its last newline
+        written["signature"] = normal_signature(written.get("signature"))
     if doc.meta != expected or doc.body != entry.body or fingerprint(doc.meta) != print_:
         raise AchatsError(f"{entry.rel}: la modification automatique de l'en-tête n'a pas "
                           "donné le résultat attendu : rien n'a été écrit. Écrivez le bloc "

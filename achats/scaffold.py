@@ -26,19 +26,23 @@ def slugify(title: str, limit: int = 60) -> str:
     return slug[:limit].rstrip("-") or "fiche"
 
 
-def next_id(prefix: str, entries: list[Entry]) -> str:
-    numbers = [int(e.id.split("-")[1]) for e in entries
-               if e.id and re.fullmatch(rf"{prefix}-\d+", e.id)]
+def next_id(prefix: str, entries: list[Entry], used=()) -> str:
+    """One above the largest ID of ``entries`` and of ``used`` (the IDs git's history ever
+    saw): a deleted entry's ID never comes back."""
+    numbers = [int(i.split("-")[1]) for i in [e.id for e in entries] + list(used)
+               if i and re.fullmatch(rf"{prefix}-\d+", i)]
     return f"{prefix}-{(max(numbers) + 1 if numbers else 1):03d}"
 
 
 def scaffold(project: Project, collection_name: str, title: str,
-             entries: list[Entry]) -> list[Path]:
-    """Write the new entry (and a tender's pieces); returns the files written."""
+             entries: list[Entry], used=()) -> list[Path]:
+    """Write the new entry (and a tender's pieces); returns the files written. ``used``:
+    IDs seen in history, never handed out again."""
     if not title.strip():
         raise AchatsError("le titre (--title) ne peut pas être vide.")
     collection = COLLECTIONS[collection_name]
-    ident = next_id(collection.prefix, [e for e in entries if e.collection is collection])
+    ident = next_id(collection.prefix, [e for e in entries if e.collection is collection],
+                    used)
     slug = slugify(title)
     folder = project.root / collection.folder
     meta = {"id": ident, "titre": title.strip(), "resume": "TODO : une ou deux phrases."}

@@ -20,7 +20,8 @@ _UNSAFE_IN_URL = re.compile(r"[\s\"'<>\\`]")
 
 
 def _check_first(project: Project):
-    result = check_project(project)
+    # Signatures already verified by `achats check` or a previous build are not redone.
+    result = check_project(project, signature_cache=True)
     if result.problems.errors:
         raise AchatsError(f"le contenu contient des erreurs ({result.problems.summary()}) : "
                           "rien n'a été construit.", result.problems)

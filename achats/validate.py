@@ -12,6 +12,7 @@ from .problems import WARNING, ProblemList
 from .project import DATA_DIR, Project
 from .schema import BY_PREFIX, PIECE_FIELDS, CheckContext, check_mapping, load_vocabularies
 from .schema.vocabularies import Vocabularies
+from .signatures import Claim, check_claims, claim_of
 from .yamlsource import line_of
 
 ID_LINK = re.compile(r"\[\[([A-Z]{2}-\d{3,})(?:\|([^\]\n]+))?\]\]")
@@ -39,20 +40,24 @@ class CheckResult:
         return not self.problems.errors
 
 
-def check_project(project: Project, parallel: bool = False, cache: bool = False) -> CheckResult:
+def check_project(project: Project, parallel: bool = False, cache: bool = False,
+                  signature_cache: bool = False) -> CheckResult:
     """Load and validate the whole project; never raises on bad content.
 
     ``parallel`` and ``cache`` are for `achats check`, which needs only the problems (the
     result then holds no entries): ``parallel`` spreads the per-entry work over the cores on
     large corpora, ``cache`` reuses what an earlier run found for unchanged entries
-    (achats.checkcache).
+    (achats.checkcache). ``signature_cache`` reuses (and keeps) the verdicts of validation
+    signatures already verified (achats.signatures): `achats check` and `achats build`.
     """
     problems = ProblemList()
     vocab = load_vocabularies(project.data_dir, DATA_DIR, problems)
     if parallel or cache:
-        return _check_by_group(project, vocab, problems, parallel, cache)
+        return _check_by_group(project, vocab, problems, parallel, cache, signature_cache)
     entries = load_entries(project, problems)
     validate_entries(entries, vocab, problems)
+    check_claims(project, [c for e in entries if e.parsed and (c := claim_of(e))], problems,
+                 cache=signature_cache)
     ids = {e.id for e in entries if e.id}
     validate_path(vocab, ids, problems)
     validate_pages(project, ids, problems)
@@ -64,7 +69,7 @@ PARALLEL_FROM = 2000
 
 
 def _check_by_group(project: Project, vocab, problems: ProblemList, parallel: bool,
-                    cache: bool) -> CheckResult:
+                    cache: bool, signature_cache: bool) -> CheckResult:
     """Each entry (with its pieces) checked alone, from the cache or afresh, then across."""
     from .checkcache import CheckCache, group_key
 
@@ -90,6 +95,8 @@ def _check_by_group(project: Project, vocab, problems: ProblemList, parallel: bo
             records.append(record)
         refs += group_refs
     check_across(records, refs, problems)
+    check_claims(project, [r.claim for r in records if r.claim], problems,
+                 cache=signature_cache)
     ids = {r.id for r in records if r.id}
     validate_path(vocab, ids, problems)
     validate_pages(project, ids, problems)
@@ -236,6 +243,7 @@ class Record:
     id: str | None
     id_line: int
     public: bool
+    claim: Claim | None = None  # a validated clause's signed validation, to verify
 
 
 @dataclass(frozen=True)
@@ -259,7 +267,7 @@ def validate_entries(entries: list[Entry], vocab: Vocabularies, problems: Proble
 
 
 def record_of(entry: Entry) -> Record:
-    return Record(entry.rel, entry.id, entry.line("id"), entry.is_public)
+    return Record(entry.rel, entry.id, entry.line("id"), entry.is_public, claim_of(entry))
 
 
 def check_entry(entry: Entry, vocab: Vocabularies, problems: ProblemList) -> list[Ref]:

@@ -16,6 +16,7 @@ BUILD=(
   "libpangoft2-1.0-0|WeasyPrint, pour le PDF du parcours : polices (FreeType, fontconfig)"
   "libharfbuzz-subset0|WeasyPrint, pour le PDF du parcours : polices réduites aux caractères utilisés"
   "fonts-dejavu-core|le PDF du parcours : une police installée (une image Docker minimale n'en a aucune)"
+  "openssh-client|ssh-keygen : achats validate signe, achats review-check et achats check vérifient les validations signées"
 )
 # The public audit reads the PDF with pypdf (a Python dependency): no system tool for it.
 TESTS=(

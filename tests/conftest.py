@@ -34,3 +34,11 @@ def run_cli(capsys):
         return code, out.out, out.err
 
     return run
+
+
+@pytest.fixture
+def legal_key(tmp_path):
+    """A real ed25519 key of the legal service (ssh-keygen, in the test's folder)."""
+    from signing import make_key
+
+    return make_key(tmp_path / "cles", "dajcp")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,15 @@ from achats.project import Project
 from projects import REPO
 
 TENDER_RULE = "/content/marches/achat-test/ @acheteur @redacteur"
+GOVERNED = ["/CODEOWNERS", "/mkdocs*.yml", "/.github/", "/.gitlab/", "/.gitlab-ci.yml", "/.ci/",
+            "/content/data/", "/content/theme/", "/achats/", "/hooks/", "/scripts/",
+            "/pyproject.toml", "/package.json", "/package-lock.json"]
+
+
+def governance(maintainers: str = "@equipe-achats-durables",
+               legal: str = "@dajcp-commande-publique") -> list[str]:
+    return [f"{path} {maintainers}" for path in GOVERNED] + \
+        [f"/content/data/signataires {legal}"]
 
 
 def codeowners(project_dir: Path) -> str:
@@ -25,7 +35,8 @@ def test_generated_from_roles_and_legal_service(project_dir, run_cli):
     """Clauses to the legal service (default handle), each tender to its manager and editors."""
     code, out, _err = run_cli("codeowners")
     assert code == 0 and "CODEOWNERS écrit" in out
-    assert rules(codeowners(project_dir)) == ["/clauses/ @dajcp-commande-publique", TENDER_RULE]
+    assert rules(codeowners(project_dir)) == ["/clauses/ @dajcp-commande-publique",
+                                              TENDER_RULE] + governance()
     assert "achats codeowners" in codeowners(project_dir)
 
 
@@ -45,7 +56,8 @@ def test_owners_configured_in_mkdocs_yml(project_dir, run_cli):
         "    defaut: ['@equipe-achats', 'achats@region.example']\n", 1), encoding="utf-8")
     assert run_cli("codeowners")[0] == 0
     assert rules(codeowners(project_dir)) == [
-        "* @equipe-achats achats@region.example", "/clauses/ @juridique/marches", TENDER_RULE]
+        "* @equipe-achats achats@region.example", "/clauses/ @juridique/marches", TENDER_RULE
+    ] + governance(legal="@juridique/marches")
 
 
 def test_check_fails_when_missing_or_stale(project_dir, run_cli):
@@ -74,6 +86,49 @@ def test_invalid_handle_is_located(project_dir, run_cli, bad):
     assert code == 1
     assert "content/marches/achat-test/index.md:11: roles.gestionnaire:" in err
     assert not (project_dir / "CODEOWNERS").exists()
+
+
+def test_maintainers_and_signers_owner_configured(project_dir, run_cli):
+    config = project_dir / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "\nextra:\n", "\nextra:\n  proprietaires:\n    mainteneurs: '@mainteneurs'\n"
+        "    signataires: juridique@region.example\n", 1), encoding="utf-8")
+    assert run_cli("codeowners")[0] == 0
+    assert rules(codeowners(project_dir))[-len(GOVERNED) - 1:] == governance(
+        "@mainteneurs", "juridique@region.example")
+
+
+@pytest.mark.parametrize("pattern", GOVERNED + ["/content/data/signataires"])
+def test_check_fails_when_a_governance_rule_is_missing(project_dir, run_cli, pattern):
+    """Each governance rule removed by hand: --check names the path left without owner."""
+    run_cli("codeowners")
+    path = project_dir / "CODEOWNERS"
+    text = path.read_text(encoding="utf-8")
+    path.write_text("".join(line for line in text.splitlines(True)
+                            if not line.startswith(pattern + " ")), encoding="utf-8")
+    code, _out, err = run_cli("codeowners", "--check")
+    assert code == 1 and "n'est pas à jour" in err and "règles de gouvernance manquantes" in err
+    assert re.search(r"^CODEOWNERS: \S+ \(.*\) : (aucune règle|règle pour @\S+), attendu @",
+                     err, re.MULTILINE)
+
+
+def test_check_fails_when_a_later_rule_overrides_governance(project_dir, run_cli):
+    """A rule appended by hand that gives achats/ to someone else."""
+    run_cli("codeowners")
+    path = project_dir / "CODEOWNERS"
+    path.write_text(path.read_text(encoding="utf-8") + "*.py @intrus\n", encoding="utf-8")
+    code, _out, err = run_cli("codeowners", "--check")
+    assert code == 1 and "achats/cli/__init__.py (code du paquet) : règle pour @intrus" in err
+
+
+@pytest.mark.parametrize("other", [".github/CODEOWNERS", "docs/CODEOWNERS"])
+def test_check_fails_with_a_second_codeowners_file(project_dir, run_cli, other):
+    """GitHub reads .github/CODEOWNERS before the root one: such a file is refused."""
+    run_cli("codeowners")
+    (project_dir / other).parent.mkdir(parents=True, exist_ok=True)
+    (project_dir / other).write_text("* @intrus\n", encoding="utf-8")
+    code, _out, err = run_cli("codeowners", "--check")
+    assert code == 1 and f"{other}: un second fichier de propriétaires" in err
 
 
 def test_repository_codeowners_is_current():

@@ -132,6 +132,15 @@ def _hits(texts: dict[str, str], needle: str) -> list[str]:
     return [rel for rel, text in texts.items() if needle in rel.lower() or needle in text.lower()]
 
 
+@pytest.mark.parametrize("variant", [1, 2])
+def test_demonstration_badge_on_both_variants(canary, variant):
+    """The public site too says that CL-001's validation is a demonstration one."""
+    [page] = [text for rel, text in canary[variant].items()
+              if rel.endswith("cl-001-environnement/index.html")]
+    assert "validation de démonstration</span>" in page
+    assert "Validée par demonstration@achats.invalid le " in page
+
+
 def test_public_site_contains_no_canary_anywhere(canary):
     """Not one « canari » in any public file, compressed index or file name."""
     _root, _intranet, public = canary

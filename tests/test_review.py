@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from pathlib import Path
 
 import pytest
 
-from achats.fingerprint import fingerprint
-from achats.load import split_front_matter
-from achats.problems import ProblemList
 from achats.project import Project
-from achats.review import review_changes, set_validation
+from achats.review import review_changes
 from projects import make_project
+from signing import Key, sign_file
 from test_history import commit_all, edit, git
 
 CLAUSE = "clauses/cl-002-insertion.md"
@@ -22,9 +19,11 @@ RC = "content/marches/achat-test/rc.md"
 
 
 @pytest.fixture
-def repo(tmp_path, monkeypatch) -> Path:
-    """The fixture project in git, its first commit tagged « base », as cwd."""
+def repo(tmp_path, monkeypatch, legal_key) -> Path:
+    """The fixture project in git, with the legal service's key in its signers file, its
+    first commit tagged « base », as cwd."""
     root = make_project(tmp_path / "projet")
+    legal_key.allow(root)
     git(root, "init", "-q", "-b", "main")
     commit_all(root, "Import")
     git(root, "tag", "base")
@@ -32,15 +31,20 @@ def repo(tmp_path, monkeypatch) -> Path:
     return root
 
 
+def legal(root: Path) -> Key:
+    """The legal service's key made by the ``legal_key`` fixture, beside the project."""
+    return Key(root.parent / "cles" / "dajcp")
+
+
 def set_status(root: Path, rel: str, status: str) -> None:
-    """Write ``status`` (with a matching validation for a validated clause)."""
+    """Write ``status`` (with a matching validation, signed by the legal service, for a
+    validated clause)."""
     path = root / rel
     text = path.read_text(encoding="utf-8")
     text = re.sub(r"^statut: .*$", f"statut: {status}", text, count=1, flags=re.MULTILINE)
-    if status == "validee":
-        meta = split_front_matter(text, rel, ProblemList()).meta
-        text = set_validation(text, "DAJCP", dt.date(2026, 11, 20), fingerprint(meta))
     path.write_text(text, encoding="utf-8")
+    if status == "validee":
+        sign_file(root, rel, legal(root))
 
 
 def rebase_at(root: Path, rel: str, status: str) -> None:

@@ -61,6 +61,16 @@ def test_clause_page_shows_card_text_and_copy_button(built):
     assert "compte pour 15 % de la note" in text
 
 
+def test_demonstration_validation_is_shown_with_its_badge(built):
+    """CL-001 is signed by the demonstration signer: who, when, and the visible badge."""
+    html = read(built, "clauses/cl-001-environnement/index.html")
+    text = text_of(html)
+    assert re.search(r"Validée par demonstration@achats\.invalid le \d\d/\d\d/\d{4} : "
+                     r"signature de démonstration", text)
+    assert '<span class="achats-badge-demonstration">validation de démonstration</span>' in html
+    assert "aucun service juridique n'a encore relu ce texte" in text
+
+
 def test_backlinks_group_citing_entries(built):
     """CL-001 is cited by the guide chapter, the tender and the rapport, each linked."""
     html = read(built, "clauses/cl-001-environnement/index.html")

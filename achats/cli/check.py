@@ -9,7 +9,9 @@ erreurs, 2 en cas de mauvaise utilisation de la commande.
 Ce que chaque fiche a donné est gardé dans .cache/achats/ (jamais versionné) : à la
 vérification suivante, seules les fiches modifiées sont relues ; tout est refait si les
 fichiers de données (content/data) ou le code changent. Les vérifications entre fiches
-(identifiants en double, renvois) sont toujours refaites.
+(identifiants en double, renvois) sont toujours refaites. La signature de chaque clause
+validée est vérifiée avec ssh-keygen contre content/data/signataires ; une signature déjà
+vérifiée (mêmes signataires, même message, même signature) n'est pas revérifiée.
 
 Exemples :
   achats check
@@ -33,7 +35,7 @@ def register(parser):
 
 def run(args) -> int:
     result = check_project(Project.find(args.projet), parallel=True,
-                           cache=not args.sans_cache)
+                           cache=not args.sans_cache, signature_cache=not args.sans_cache)
     problems = result.problems
     if args.format == "json":
         print(problems.as_json())

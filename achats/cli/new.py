@@ -6,10 +6,17 @@ tiré du titre. Les champs à remplir portent la marque TODO (avertissements de
 
 Un marché crée un dossier : index.md et les pièces rc.md, ccap.md, cctp.md.
 
+Un identifiant n'est jamais réattribué : la commande part du plus grand identifiant
+présent dans les fiches ou dans tout l'historique git (une fiche supprimée garde le
+sien ; voir « achats identifiants »).
+
 Exemples :
   achats new clause --title "Clause d'insertion sociale"
   achats new marche --title "Sensibilisation des lycéens au tri\""""
 
+import sys
+
+from ..idhistory import read_id_history
 from ..project import Project
 from ..scaffold import scaffold
 from ..schema import COLLECTIONS
@@ -26,7 +33,10 @@ def register(parser):
 def run(args) -> int:
     project = Project.find()
     result = check_project(project)
-    written = scaffold(project, args.collection, args.title, result.entries)
+    history = read_id_history(project)
+    if history.warning:
+        print(f"Attention : {history.warning}", file=sys.stderr)
+    written = scaffold(project, args.collection, args.title, result.entries, history.ids)
     for path in written:
         print(f"créé : {project.rel(path)}")
     print("Complétez les champs marqués TODO, puis lancez « achats check » et « achats serve ».")

@@ -7,10 +7,16 @@ comme le fait la CI pour une demande de fusion :
   validee → retiree, retour a_valider → proposee, et validee → a_valider si le
   texte doit être revalidé ; marché : brouillon → en_revue → valide → publie →
   attribue ou infructueux → evalue, retour en_revue → brouillon) ;
-- une clause ne devient « validee » qu'avec une validation (par, le, empreinte)
-  qui correspond à son texte ;
+- une clause ne devient « validee » qu'avec une validation (par, le, empreinte,
+  signature) qui correspond à son texte ; toute validation ajoutée ou modifiée est
+  vérifiée (ssh-keygen -Y verify) avec content/data/signataires TEL QU'IL EST DANS LA
+  BASE : une clé ajoutée par la demande de fusion ne signe rien ;
 - les pièces d'un marché publié (ou attribué, infructueux, évalué) ne changent plus ;
-- un identifiant ne change pas, et une fiche encore citée ne disparaît pas.
+- un identifiant ne change pas, une fiche encore citée ne disparaît pas, et un
+  identifiant que la base ou un commit antérieur a donné à une autre fiche (autre
+  fichier, autre titre) n'est jamais repris ;
+- les propriétaires (mkdocs.yml : extra.proprietaires) ou les signataires ne changent
+  pas dans la même demande de fusion que ce qu'ils gardent ; aucun fichier de .cache/.
 
 Code de sortie : 0 sans erreur, 1 s'il y a des erreurs, 2 si la révision est inconnue.
 

@@ -7,6 +7,7 @@ import datetime as dt
 from ..fingerprint import fingerprint
 from ..graph import Graph
 from ..load import Entry
+from ..signatures import DEMONSTRATION_PRINCIPAL
 from .context import RenderContext, esc, href, piece_uri, rel, uri_of
 from .html import html_list, html_table, raw
 from .search_meta import search_block
@@ -151,6 +152,14 @@ def _clause_sections(ctx: RenderContext, entry: Entry, uri: str) -> list[str]:
                 "warning", "Validée pour une version antérieure du texte",
                 f"Le texte a changé depuis sa validation par {esc(validation.get('par'))} le "
                 f"{_date(validation.get('le'))} : il doit être validé à nouveau."))
+        elif validation.get("par") == DEMONSTRATION_PRINCIPAL:
+            # Signed by the throwaway key of the bundled base: say so, on both variants.
+            out.append(_admonition(
+                "warning", 'Clause validée <span class="achats-badge-demonstration">'
+                "validation de démonstration</span>",
+                f"Validée par {esc(validation.get('par'))} le {_date(validation.get('le'))} : "
+                "signature de démonstration, livrée avec la base ; aucun service juridique "
+                "n'a encore relu ce texte. Faites-le valider avant de l'utiliser."))
         else:
             out.append(_admonition(
                 "success", "Clause validée",

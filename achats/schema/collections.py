@@ -93,10 +93,14 @@ CLAUSE = Collection(
         Field("sources", "list", "d'où vient la clause", items=Field("source", "text", "source")),
         Field("statut", "text", "état de la clause", required=True, vocab="statuts_clause"),
         Field("validation", "mapping", "validation par le service juridique", fields=[
-            Field("par", "text", "qui a validé", required=True),
+            Field("par", "text", "qui a validé : son principal dans content/data/signataires",
+                  required=True),
             Field("le", "date", "date de validation", required=True),
             Field("empreinte", "text", "empreinte du texte validé (écrite par achats validate)",
                   required=True),
+            Field("signature", "text", "signature SSH du signataire sur l'identifiant, "
+                  "l'empreinte, le signataire et la date (écrite par achats validate ; "
+                  "vérifiée avec content/data/signataires)"),
         ]),
         Field("motif_retrait", "text", "pourquoi la clause a été retirée"),
     ],
