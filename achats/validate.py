@@ -12,6 +12,7 @@ from .problems import WARNING, ProblemList
 from .project import DATA_DIR, Project
 from .schema import BY_PREFIX, PIECE_FIELDS, CheckContext, check_mapping, load_vocabularies
 from .schema.vocabularies import Vocabularies
+from .tender.obligations import check_obligations, facts_of
 from .yamlsource import line_of
 
 ID_LINK = re.compile(r"\[\[([A-Z]{2}-\d{3,})(?:\|([^\]\n]+))?\]\]")
@@ -53,6 +54,7 @@ def check_project(project: Project, parallel: bool = False, cache: bool = False)
         return _check_by_group(project, vocab, problems, parallel, cache)
     entries = load_entries(project, problems)
     validate_entries(entries, vocab, problems)
+    check_obligations(project, [record_of(e) for e in entries if e.parsed], problems)
     ids = {e.id for e in entries if e.id}
     validate_path(vocab, ids, problems)
     validate_pages(project, ids, problems)
@@ -90,6 +92,7 @@ def _check_by_group(project: Project, vocab, problems: ProblemList, parallel: bo
             records.append(record)
         refs += group_refs
     check_across(records, refs, problems)
+    check_obligations(project, records, problems)
     ids = {r.id for r in records if r.id}
     validate_path(vocab, ids, problems)
     validate_pages(project, ids, problems)
@@ -236,6 +239,7 @@ class Record:
     id: str | None
     id_line: int
     public: bool
+    facts: tuple = ()  # what the obligations check needs (achats.tender.obligations)
 
 
 @dataclass(frozen=True)
@@ -259,7 +263,7 @@ def validate_entries(entries: list[Entry], vocab: Vocabularies, problems: Proble
 
 
 def record_of(entry: Entry) -> Record:
-    return Record(entry.rel, entry.id, entry.line("id"), entry.is_public)
+    return Record(entry.rel, entry.id, entry.line("id"), entry.is_public, facts_of(entry))
 
 
 def check_entry(entry: Entry, vocab: Vocabularies, problems: ProblemList) -> list[Ref]:
