@@ -20,7 +20,7 @@ FACETS = [
     ("familles", "familles", "famille", "Famille d'achat"),
     ("procedures", "procedures", "procedure", "Procédure"),
     ("etapes", "etapes", "etape", "Étape du processus d'achat"),
-    ("base_legale", None, "article", "Article du Code de la commande publique"),
+    ("base_legale", None, "article", "Article (base légale)"),
     ("statut", "statuts_clause", "statut", "Statut"),
 ]
 
