@@ -54,7 +54,7 @@ def check_project(project: Project, parallel: bool = False, cache: bool = False)
         return _check_by_group(project, vocab, problems, parallel, cache)
     entries = load_entries(project, problems)
     validate_entries(entries, vocab, problems)
-    check_obligations(project, [record_of(e) for e in entries if e.parsed], problems)
+    check_obligations(vocab, [record_of(e) for e in entries if e.parsed], problems)
     ids = {e.id for e in entries if e.id}
     validate_path(vocab, ids, problems)
     validate_pages(project, ids, problems)
@@ -92,7 +92,7 @@ def _check_by_group(project: Project, vocab, problems: ProblemList, parallel: bo
             records.append(record)
         refs += group_refs
     check_across(records, refs, problems)
-    check_obligations(project, records, problems)
+    check_obligations(vocab, records, problems)
     ids = {r.id for r in records if r.id}
     validate_path(vocab, ids, problems)
     validate_pages(project, ids, problems)

@@ -7,9 +7,11 @@ tender launched on or after their date (achats check):
   execution condition (article L2112-2-1), unless the tender records a legal exemption in
   « exemption_sociale ».
 
-Defence or security contracts (decp.nature: marche_defense_securite) are outside these
-articles. The date and the thresholds, with their period of validity, come from
-content/data/seuils.yml, never from code.
+Dates, thresholds (with their period of validity), kinds of purchase and articles come from
+content/data/seuils.yml (« obligations » and « seuils », read by achats/schema/legal.py),
+never from code; this module only knows which clauses meet which obligation (REQUIREMENTS).
+Defence or security contracts (decp.nature: marche_defense_securite) are excluded, as the
+file's « exclusions » say.
 
 The check crosses entries (a tender and the clauses it uses) and runs after the per-entry
 checks, from what each entry's Record carries (facts_of): parsed entries do not cross the
@@ -19,86 +21,34 @@ process border of the parallel check.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from ..problems import WARNING, ProblemList
-from ..project import DATA_DIR, Project
-from ..schema.vocabularies import read_data_file
+from ..project import DATA_DIR
 
-SEUILS_FILE = "seuils.yml"
+SEUILS = f"{DATA_DIR}/seuils.yml"
 WORKS = "travaux"
 SUPPLIES_SERVICES = "fournitures_services"
-# A tender's purchase families -> the category of European threshold.
+# A tender's purchase families -> the « objet » of seuils.yml.
 CATEGORY_OF_FAMILY = {"fournitures": SUPPLIES_SERVICES, "services": SUPPLIES_SERVICES,
                       "prestations_intellectuelles": SUPPLIES_SERVICES, "travaux": WORKS}
-CATEGORY_LABELS = {SUPPLIES_SERVICES: "fournitures et services", WORKS: "travaux"}
 
-
-@dataclass(frozen=True)
-class Threshold:
-    start: dt.date
-    end: dt.date
-    amounts: tuple  # ((category, euros HT), …)
-    line: int
-
-    def amount(self, category: str):
-        return dict(self.amounts).get(category)
-
-
-@dataclass
-class Rules:
-    """What seuils.yml says: the date the obligations apply from, the thresholds."""
-
-    since: dt.date | None
-    thresholds: list[Threshold]
-
-    def threshold_at(self, day: dt.date) -> Threshold | None:
-        return next((t for t in self.thresholds if t.start <= day <= t.end), None)
-
-
-def load_rules(project: Project, problems: ProblemList) -> Rules | None:
-    """content/data/seuils.yml, strictly read; None when the file is absent."""
-    rel = f"{DATA_DIR}/{SEUILS_FILE}"
-    value, lines = read_data_file(project.data_dir / SEUILS_FILE, rel, problems,
-                                  required=False)
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        problems.add(rel, 1, "seuils", "le fichier doit être un dictionnaire (clé: valeur).")
-        return None
-    since = None
-    block = value.get("obligations_2026")
-    if not isinstance(block, dict) or not isinstance(block.get("date"), dt.date):
-        problems.add(rel, lines.get("obligations_2026", 1), "obligations_2026.date",
-                     "date d'application des obligations (AAAA-MM-JJ, sans guillemets) "
-                     "manquante ou invalide.")
-    else:
-        since = block["date"]
-    thresholds = []
-    periods = value.get("seuils_europeens")
-    if not isinstance(periods, list) or not periods:
-        problems.add(rel, lines.get("seuils_europeens", 1), "seuils_europeens",
-                     "liste des seuils européens par période manquante.")
-        periods = []
-    for index, period in enumerate(periods):
-        path = f"seuils_europeens[{index}]"
-        line = lines.get(path, lines.get("seuils_europeens", 1))
-        if not isinstance(period, dict):
-            problems.add(rel, line, path, "chaque période est un dictionnaire (du, au, "
-                         "fournitures_services, travaux).")
-            continue
-        start, end = period.get("du"), period.get("au")
-        amounts = [(c, period.get(c)) for c in (SUPPLIES_SERVICES, WORKS)]
-        bad = [f"{path}.{k}" for k in ("du", "au") if not isinstance(period.get(k), dt.date)]
-        bad += [f"{path}.{c}" for c, a in amounts
-                if not isinstance(a, (int, float)) or isinstance(a, bool) or a <= 0]
-        if bad:
-            problems.add(rel, line, bad[0], "période invalide : « du » et « au » sont des "
-                         "dates AAAA-MM-JJ, « fournitures_services » et « travaux » des "
-                         "montants HT en euros.")
-            continue
-        thresholds.append(Threshold(start, end, tuple(amounts), line))
-    return Rules(since, thresholds)
+# Obligation of seuils.yml -> (clause type, pillar) that meets it, and what is missing.
+# Obligations not listed here (the end of price-only award, free online documents, advance
+# payment) are not about the library's clauses and are not checked on tenders.
+REQUIREMENTS = {
+    "critere-environnemental": ("critere_attribution", "environnemental",
+                                "aucun critère d'attribution environnemental"),
+    "condition-environnementale": ("condition_execution", "environnemental",
+                                   "aucune condition d'exécution environnementale"),
+    "condition-sociale-fcs": ("condition_execution", "social",
+                              "aucune condition d'exécution sociale"),
+    "condition-sociale-travaux": ("condition_execution", "social",
+                                  "aucune condition d'exécution sociale"),
+}
+EXAMPLES = {"critere-environnemental": "CL-010", "condition-environnementale": "CL-011",
+            "condition-sociale-fcs": "CL-018", "condition-sociale-travaux": "CL-018"}
+# Obligations the tender may be exempted from, with its « exemption_sociale » field.
+EXEMPTABLE = {"condition-sociale-fcs", "condition-sociale-travaux"}
 
 
 def facts_of(entry) -> tuple:
@@ -128,25 +78,25 @@ def facts_of(entry) -> tuple:
             decp.get("nature") == "marche_defense_securite")
 
 
-def check_obligations(project: Project, records: list, problems: ProblemList) -> None:
-    """Report, for each tender launched on or after the date in force, each missing
-    obligation (records: achats.validate.Record, whose ``facts`` come from facts_of)."""
+def check_obligations(vocab, records: list, problems: ProblemList) -> None:
+    """Report, for each tender launched on or after an obligation's date, each obligation
+    its clauses do not meet (records: achats.validate.Record, ``facts`` from facts_of;
+    vocab.calendar: seuils.yml)."""
     tenders = [r for r in records if r.facts and r.facts[0] == "marche"]
     if not tenders:
         return
-    rules = load_rules(project, problems)
-    if rules is None:
+    calendar = vocab.calendar
+    checked = [ob for ob in calendar.obligations if ob.id in REQUIREMENTS]
+    if not checked:
         for record in tenders:
             problems.add(record.rel, record.facts[2], "lancement",
-                         f"{DATA_DIR}/{SEUILS_FILE} absent : les obligations applicables "
-                         "depuis la loi Climat et résilience ne peuvent pas être vérifiées.",
-                         WARNING)
-        return
-    if rules.since is None:
+                         f"{SEUILS} absent ou sans les obligations "
+                         f"{', '.join(REQUIREMENTS)} : les obligations de la loi Climat et "
+                         "résilience ne peuvent pas être vérifiées.", WARNING)
         return
     clauses = {r.id: r.facts for r in records if r.facts and r.facts[0] == "clause"}
     for record in tenders:
-        _check_tender(record, rules, clauses, problems)
+        _check_tender(record, calendar, checked, clauses, problems)
 
 
 def _has(used: tuple, clauses: dict, kind: str, pillar: str) -> bool:
@@ -157,57 +107,55 @@ def _has(used: tuple, clauses: dict, kind: str, pillar: str) -> bool:
     return False
 
 
-def _check_tender(record, rules: Rules, clauses: dict, problems: ProblemList) -> None:
+def _check_tender(record, calendar, checked: list, clauses: dict,
+                  problems: ProblemList) -> None:
     (_kind, launched, launch_line, clauses_line, families, amount, amount_line, used,
      exempted, defence) = record.facts
-    if launched < rules.since or defence:
+    if defence:
         return
-    since = rules.since.strftime("%d/%m/%Y")
-    when = f"marché lancé le {launched.strftime('%d/%m/%Y')}, obligation applicable aux " \
-           f"consultations lancées depuis le {since}"
-    if not _has(used, clauses, "critere_attribution", "environnemental"):
+    categories = {CATEGORY_OF_FAMILY[f] for f in families if f in CATEGORY_OF_FAMILY} \
+        or {SUPPLIES_SERVICES, WORKS}  # unknown kind: every threshold applies
+    day = launched.strftime("%d/%m/%Y")
+    reported: set = set()
+    for ob in checked:
+        if launched < ob.depuis or (ob.objet != "tous" and ob.objet not in categories):
+            continue
+        kind, pillar, missing = REQUIREMENTS[ob.id]
+        if _has(used, clauses, kind, pillar) or (exempted and ob.id in EXEMPTABLE):
+            continue
+        article = ob.articles[0] if ob.articles else "?"
+        since = ob.depuis.strftime("%d/%m/%Y")
+        limit_text = ""
+        if ob.seuil:
+            limit = calendar.threshold(ob.seuil, launched)
+            if limit is None:
+                problems.add(record.rel, launch_line, "lancement",
+                             f"aucun seuil « {ob.seuil} » de {SEUILS} en vigueur le {day} : "
+                             f"l'obligation « {ob.libelle} » ({article}) n'a pas pu être "
+                             "vérifiée.", WARNING)
+                continue
+            if amount is None:
+                problems.add(record.rel, launch_line, "montant_estime",
+                             f"montant estimé manquant : impossible de savoir si l'obligation "
+                             f"« {ob.libelle} » ({article}, seuil de {_euros(limit.montant_ht)} "
+                             "€ HT) s'applique.", WARNING)
+                continue
+            if not limit.reached(amount):
+                continue
+            period = f"du {limit.du.strftime('%d/%m/%Y')}" + (
+                f" au {limit.au.strftime('%d/%m/%Y')}" if limit.au else "")
+            limit_text = (f"marché de {_euros(amount)} € HT, seuil de "
+                          f"{_euros(limit.montant_ht)} € HT en vigueur {period} ; ")
+        if (missing, article) in reported:  # both social obligations for a mixed tender
+            continue
+        reported.add((missing, article))
+        hint = " ou indiquez le motif légal de dispense dans « exemption_sociale »" \
+            if ob.id in EXEMPTABLE else ""
         problems.add(record.rel, clauses_line, "clauses",
-                     f"aucun critère d'attribution environnemental parmi les clauses du "
-                     f"marché (article L2152-7 du Code de la commande publique ; {when}) : "
-                     "ajoutez une clause de type critere_attribution au pilier "
-                     "environnemental (par exemple CL-010).")
-    if not _has(used, clauses, "condition_execution", "environnemental"):
-        problems.add(record.rel, clauses_line, "clauses",
-                     f"aucune condition d'exécution environnementale parmi les clauses du "
-                     f"marché (article L2112-2 du Code de la commande publique ; {when}) : "
-                     "ajoutez une clause de type condition_execution au pilier "
-                     "environnemental (par exemple CL-011).")
-    if exempted or _has(used, clauses, "condition_execution", "social"):
-        return
-    threshold = rules.threshold_at(launched)
-    if threshold is None:
-        problems.add(record.rel, launch_line, "lancement",
-                     f"aucun seuil européen de {DATA_DIR}/{SEUILS_FILE} ne couvre le "
-                     f"{launched.strftime('%d/%m/%Y')} : la condition sociale obligatoire "
-                     "(article L2112-2-1) n'a pas pu être vérifiée.", WARNING)
-        return
-    categories = {CATEGORY_OF_FAMILY[f] for f in families if f in CATEGORY_OF_FAMILY}
-    if not categories:
-        categories = {SUPPLIES_SERVICES, WORKS}
-    # Several kinds of purchase: the lowest threshold, so that no obligation is missed.
-    category = min(categories, key=lambda c: threshold.amount(c))
-    limit = threshold.amount(category)
-    if amount is None:
-        problems.add(record.rel, launch_line, "montant_estime",
-                     "montant estimé manquant : impossible de savoir si la condition "
-                     "d'exécution sociale est obligatoire (article L2112-2-1, seuil européen "
-                     f"{CATEGORY_LABELS[category]} : {_euros(limit)} € HT).", WARNING)
-        return
-    if amount >= limit:
-        problems.add(record.rel, clauses_line, "clauses",
-                     f"aucune condition d'exécution sociale parmi les clauses d'un marché de "
-                     f"{_euros(amount)} € HT, au moins égal au seuil européen "
-                     f"{CATEGORY_LABELS[category]} ({_euros(limit)} € HT du "
-                     f"{threshold.start.strftime('%d/%m/%Y')} au "
-                     f"{threshold.end.strftime('%d/%m/%Y')}) (article L2112-2-1 du Code de la "
-                     f"commande publique ; {when}) : ajoutez une clause de type "
-                     "condition_execution au pilier social (par exemple CL-003) ou indiquez "
-                     "le motif légal de dispense dans « exemption_sociale ».")
+                     f"{missing} parmi les clauses du marché (article {article} ; "
+                     f"{limit_text}obligation applicable aux consultations lancées depuis le "
+                     f"{since}, marché lancé le {day}) : ajoutez une clause de type {kind} au "
+                     f"pilier {pillar} (par exemple {EXAMPLES[ob.id]}){hint}.")
 
 
 def _euros(amount) -> str:
