@@ -239,7 +239,7 @@ class Record:
     id: str | None
     id_line: int
     public: bool
-    facts: tuple = ()  # what the obligations check needs (achats.tender.obligations)
+    facts: object = None  # what the obligations check needs (achats.tender.obligations)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from functools import partial
 from .catalogue import (apero_archive, clause_catalogue, clause_finder, guide_index,
                         legal_index, report_catalogue, tags_page, tender_memory)
 from .chart import chart_page
+from .compliance import compliance_section
 from .context import RenderContext, piece_uri, uri_of
 from .entry import render_entry, render_piece
 from .news import atom_feed, news_page
@@ -26,6 +27,8 @@ def render_site(ctx: RenderContext, deferred: bool = False) -> dict:
     """
     if path_section not in ctx.extra_sections:
         ctx.extra_sections.insert(0, path_section)
+    if compliance_section not in ctx.extra_sections:
+        ctx.extra_sections.insert(1, compliance_section)
     pages: dict = {}
     for entry in ctx.graph.entries:
         pages[uri_of(entry)] = (partial(render_entry, ctx, entry) if deferred
