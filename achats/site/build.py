@@ -205,7 +205,8 @@ def _prepare(config, project: Project, variant: str, diffs: int, reading: Histor
         log.info("achats : ATTENTION : %s", history.warning)
     # Under `serve` every save rebuilds: the PDF (seconds) waits for `achats build`.
     pdf = bool((config.extra or {}).get("pdf", True)) and _Process.command != "serve"
-    ctx = RenderContext(graph, variant, history, site_url=config.site_url or "", pdf=pdf)
+    ctx = RenderContext(graph, variant, history, site_url=config.site_url or "", pdf=pdf,
+                        settings=dict(config.extra or {}))
     ctx.extra_sections.append(history_section)
     state = BuildState(project, variant, result, graph, history, ctx, history_diffs=diffs)
     state.pages = render_site(ctx, deferred=True)
