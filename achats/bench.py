@@ -667,6 +667,7 @@ def run_bench(entries: int, commits: int, seed: int = SEED, repeat: int = 2,
         # The PDF of the path is an extra output of constant size (ten chapters), not part
         # of the site: it stays out of the comparison with the bare build.
         set_extra(config, "pdf", "false")
+        set_extra(config, "dce", "false")  # Word/ODT pieces: not what the bench measures
         python = sys.executable
 
         # The three builds are timed in rounds (bare, full, full with search, then again),

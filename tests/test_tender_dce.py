@@ -30,7 +30,7 @@ def norm(text: str) -> str:
 def bundled(tmp_path, monkeypatch) -> Path:
     """A project with the repository's own clauses, tenders and templates (MA-001)."""
     root = make_project(tmp_path / "projet", corpus=None)
-    for name in ("clauses", "content/marches", "content/modeles"):
+    for name in ("clauses", "content/marches"):  # content/modeles: in every project
         shutil.copytree(REPO / name, root / name)
     monkeypatch.chdir(root)
     return root

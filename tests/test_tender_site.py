@@ -78,3 +78,38 @@ def test_launched_the_check_reports_what_the_box_announced(root, run_cli, monkey
     assert len(lines) == 1 and "aucune condition d'exécution environnementale" in lines[0]
     with pytest.raises(Exception, match="le contenu contient des erreurs"):
         build_site(project=Project(root), site_dir=str(root / "refus"))
+
+
+def test_intranet_offers_each_piece_in_word_and_opendocument(root):
+    from docx import Document
+    from odf import teletype
+    from odf.opendocument import load
+    from odf.text import P
+
+    site = root / "site"  # built by the first test of this module
+    page = read(site, "marches/achat-test/index.html")
+    assert 'href="dce/MA-001-rc.docx"' in page and 'href="dce/MA-001-rc.odt"' in page
+    clause = (root / "clauses/cl-001-environnement.md").read_text(encoding="utf-8")
+    first_line = clause.split("texte:", 1)[1].split("\n")[1].strip()
+    docx = " ".join(p.text for p in Document(str(site / "marches/achat-test/dce/"
+                                                    "MA-001-rc.docx")).paragraphs)
+    assert first_line in docx
+    odt = load(str(site / "marches/achat-test/dce/MA-001-rc.odt"))
+    assert first_line in " ".join(teletype.extractText(p)
+                                  for p in odt.text.getElementsByType(P))
+
+
+def test_public_variant_offers_no_file(root):
+    site = root / "public"  # built by test_public_variant_has_no_box
+    assert not list(site.rglob("*.docx")) and not list(site.rglob("*.odt"))
+    assert "Dossier de consultation à télécharger" not in read(
+        site, "marches/achat-test/index.html")
+
+
+def test_missing_template_stops_the_intranet_build(tmp_path_factory):
+    from achats.problems import AchatsError
+
+    root = _project(tmp_path_factory)
+    (root / "content/modeles/dce.odt").unlink()
+    with pytest.raises(AchatsError, match=r"content/modeles/dce.odt: modèle ODT introuvable"):
+        build_site(project=Project(root), site_dir=str(root / "site"))

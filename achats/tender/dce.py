@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import tempfile
+import zipfile
 from dataclasses import dataclass, field as dc_field
 from pathlib import Path
 
@@ -97,9 +98,15 @@ def piece_documents(project: Project, ident: str,
                           f"{project.rel(tender.path.parent)}/.")
     by_id = {e.id: e for e in entries if e.id}
     warnings = ProblemList()
-    docs = [_piece_document(tender, piece, by_id, vocab, warnings, today or dt.date.today())
-            for piece in sorted(tender.pieces, key=lambda p: list(PIECES.values()).index(p.kind))]
-    return docs, warnings
+    return tender_documents(tender, by_id, vocab, warnings, today or dt.date.today()), warnings
+
+
+def tender_documents(tender: Entry, by_id: dict, vocab, warnings: ProblemList,
+                     today: dt.date) -> list[PieceDocument]:
+    """The documents of a loaded tender's pieces, in the order RC, CCAP, CCTP, AE."""
+    order = list(PIECES.values())
+    return [_piece_document(tender, piece, by_id, vocab, warnings, today)
+            for piece in sorted(tender.pieces, key=lambda p: order.index(p.kind))]
 
 
 def _errors_of(problems: ProblemList, folder: Path, project: Project) -> ProblemList:
@@ -182,28 +189,83 @@ def template_path(project: Project, fmt: str, given: str | None) -> Path:
 def export(project: Project, ident: str, formats: list[str], out_dir: Path,
            templates: dict | None = None, today: dt.date | None = None) -> ExportResult:
     """Write every piece of tender ``ident`` in each format into ``out_dir``."""
-    from . import dce_docx, dce_odt
-
-    writers = {"docx": dce_docx.write, "odt": dce_odt.write}
     templates = templates or {}
     paths = {fmt: template_path(project, fmt, templates.get(fmt)) for fmt in formats}
     docs, warnings = piece_documents(project, ident, today)
     if out_dir.exists() and not out_dir.is_dir():
         raise AchatsError(f"{out_dir}: existe et n'est pas un dossier : choisissez un autre "
                           "--out.")
-    parent = out_dir.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".dce-", dir=parent))
     try:
-        names = []
-        for fmt in formats:
-            for doc in docs:
-                name = f"{doc.file_stem}.{fmt}"
-                writers[fmt](doc, paths[fmt], staging / name)
-                names.append(name)
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".dce-", dir=out_dir.parent))
+    except OSError as exc:
+        raise AchatsError(f"{out_dir}: écriture impossible ({exc.strerror or exc}).") from None
+    try:
+        names = write_documents(docs, paths, staging)
         out_dir.mkdir(exist_ok=True)
         for name in names:  # same file system: each move is atomic
             os.replace(staging / name, out_dir / name)
+    except OSError as exc:
+        raise AchatsError(f"{out_dir}: écriture impossible ({exc.strerror or exc}).") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return ExportResult([out_dir / n for n in names], warnings)
+
+
+def write_documents(docs: list[PieceDocument], templates: dict, folder: Path) -> list[str]:
+    """Write each document in each format of ``templates`` (format -> template path) into
+    ``folder``; the names written. Files are byte-for-byte the same for the same content
+    (fixed dates inside the archives): a site built twice does not change."""
+    from . import dce_docx, dce_odt
+
+    writers = {"docx": dce_docx.write, "odt": dce_odt.write}
+    names = []
+    for fmt, template in templates.items():
+        for doc in docs:
+            name = f"{doc.file_stem}.{fmt}"
+            writers[fmt](doc, template, folder / name)
+            _fixed_dates(folder / name)
+            names.append(name)
+    return names
+
+
+def _fixed_dates(path: Path) -> None:
+    """Rewrite a DOCX/ODT archive with the same members in the same order, compression
+    kept (an ODT's « mimetype » stays first and stored), and a fixed date on each."""
+    with zipfile.ZipFile(path) as source:
+        members = [(info, source.read(info)) for info in source.infolist()]
+    tmp = path.with_name(path.name + ".tmp")
+    with zipfile.ZipFile(tmp, "w") as target:
+        for info, data in members:
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = info.compress_type
+            fixed.external_attr = info.external_attr
+            target.writestr(fixed, data)
+    os.replace(tmp, path)
+
+
+SITE_FOLDER = "dce"  # inside each tender's folder of the intranet site
+
+
+def site_file_names(tender: Entry) -> list[tuple[str, str]]:
+    """(piece title, file stem) of the files a site build writes for a tender."""
+    order = list(PIECES.values())
+    return [(p.title, f"{tender.id}-{p.kind.lower()}")
+            for p in sorted(tender.pieces, key=lambda p: order.index(p.kind))]
+
+
+def write_site_documents(project: Project, graph, site_dir: Path,
+                         today: dt.date | None = None) -> int:
+    """For the intranet site: each tender's pieces in both formats, next to its page
+    (marches/<slug>/dce/); the number of files. AchatsError names what is wrong."""
+    paths = {fmt: template_path(project, fmt, None) for fmt in FORMATS}
+    count = 0
+    for tender in graph.of("marche"):
+        if not tender.pieces or not tender.id:
+            continue
+        docs = tender_documents(tender, graph.by_id, graph.vocab, ProblemList(),
+                                today or dt.date.today())
+        folder = site_dir / tender.collection.url_folder / tender.slug / SITE_FOLDER
+        folder.mkdir(parents=True, exist_ok=True)
+        count += len(write_documents(docs, paths, folder))
+    return count
