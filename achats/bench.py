@@ -38,7 +38,7 @@ from .project import DATA_DIR, Project
 
 # What a benchmark project copies from the real one besides its entries.
 SKELETON = ["mkdocs.yml", "mkdocs.public.yml", "hooks", "content/pages", "content/theme",
-            DATA_DIR]
+            DATA_DIR, "content/modeles"]
 
 # Share of each collection in the synthetic corpus (tenders also get 3 pieces each).
 SHARES = [("clause", 0.40), ("guide", 0.15), ("rapport", 0.15), ("apero", 0.10),

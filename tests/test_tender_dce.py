@@ -230,3 +230,13 @@ def test_bundled_templates_are_what_the_script_writes(tmp_path):
     for fmt, opener in (("docx", dce_docx.open_template), ("odt", dce_odt.open_template)):
         opener(tmp_path / f"dce.{fmt}")
         opener(REPO / f"content/modeles/dce.{fmt}")
+
+
+def test_same_content_gives_the_same_bytes(bundled, run_cli, tmp_path):
+    """Fixed dates in the archives, and odfpy's process-wide namespaces emptied per file:
+    a site that writes these files builds identically twice."""
+    first, second = tmp_path / "un", tmp_path / "deux"
+    assert run_cli("dce", "MA-001", "--out", str(first))[0] == 0
+    assert run_cli("dce", "MA-001", "--out", str(second))[0] == 0
+    for path in first.iterdir():
+        assert path.read_bytes() == (second / path.name).read_bytes(), path.name

@@ -17,8 +17,14 @@ REQUIRED_STYLES = ("Standard", "Title", "Subtitle", "Heading_20_1", "Heading_20_
 
 
 def open_template(template: Path):
+    from odf.element import Element
     from odf.namespaces import STYLENS
     from odf.opendocument import load
+
+    # odfpy keeps the namespaces every element ever created in the process declared on one
+    # class-level dict, and writes them all: the same piece came out differently depending
+    # on what the process had made before. Emptied here, each file declares what it uses.
+    Element.namespaces.clear()
 
     try:
         doc = load(str(template))
