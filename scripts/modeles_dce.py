@@ -59,7 +59,12 @@ def write_docx(dest: Path) -> None:
     shade(clause, "EEF3FA", border="8EAADB")
 
     clause_title = styles.add_style("Titre de clause", WD_STYLE_TYPE.PARAGRAPH)
-    clause_title.base_style = styles["Clause"]
+    clause_title.base_style = styles["Normal"]
+    clause_title.paragraph_format.left_indent = Cm(0.6)
+    clause_title.paragraph_format.right_indent = Cm(0.3)
+    # Its own border colour: Word and LibreOffice join the borders of consecutive
+    # paragraphs with the same ones, which would put a title in the previous clause's box.
+    shade(clause_title, "DCE6F2", border=BLUE)
     clause_title.font.bold = True
     clause_title.font.color.rgb = RGBColor.from_string(BLUE)
     clause_title.paragraph_format.keep_with_next = True
@@ -73,7 +78,12 @@ def write_docx(dest: Path) -> None:
 
     parameter = styles.add_style("Paramètre", WD_STYLE_TYPE.CHARACTER)
     parameter.font.bold = True
-    parameter.font.highlight_color = WD_COLOR_INDEX.YELLOW
+    parameter.font.highlight_color = WD_COLOR_INDEX.YELLOW  # Word
+    shading = OxmlElement("w:shd")  # LibreOffice ignores a character style's highlight
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:color"), "auto")
+    shading.set(qn("w:fill"), "FFFF00")
+    parameter.element.get_or_add_rPr().append(shading)
 
     code = styles.add_style("Code", WD_STYLE_TYPE.CHARACTER)
     code.font.name = "Liberation Mono"
@@ -155,9 +165,14 @@ def write_odt(dest: Path) -> None:
                     para={"marginleft": "0.6cm", "marginright": "0.3cm",
                           "backgroundcolor": "#EEF3FA", "border": "0.5pt solid #8EAADB",
                           "padding": "0.1cm"})
-    paragraph_style("Titre_20_de_20_clause", "Titre de clause", parent="Clause",
+    # Its own border colour: consecutive paragraphs with the same borders are joined, which
+    # would put a title in the previous clause's box.
+    paragraph_style("Titre_20_de_20_clause", "Titre de clause",
                     text={"fontweight": "bold", "color": f"#{BLUE}"},
-                    para={"keepwithnext": "always", "margintop": "0.2cm"})
+                    para={"keepwithnext": "always", "margintop": "0.2cm",
+                          "marginleft": "0.6cm", "marginright": "0.3cm",
+                          "backgroundcolor": "#DCE6F2", "border": f"0.5pt solid #{BLUE}",
+                          "padding": "0.1cm"})
     paragraph_style("Avertissement", "Avertissement",
                     text={"fontweight": "bold", "color": f"#{RED}"},
                     para={"backgroundcolor": "#FDECEA", "border": f"0.75pt solid #{RED}",

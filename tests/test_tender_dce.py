@@ -240,3 +240,36 @@ def test_same_content_gives_the_same_bytes(bundled, run_cli, tmp_path):
     assert run_cli("dce", "MA-001", "--out", str(second))[0] == 0
     for path in first.iterdir():
         assert path.read_bytes() == (second / path.name).read_bytes(), path.name
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None,
+                    reason="LibreOffice absent (paquet Debian libreoffice-writer-nogui)")
+def test_libreoffice_opens_both_formats(bundled, run_cli, tmp_path):
+    """A real word processor reads the files: LibreOffice turns each into a PDF whose text
+    has the clause inserted in the CCAP, and page numbers."""
+    import subprocess
+
+    out = tmp_path / "sortie"
+    assert run_cli("dce", "MA-001", "--out", str(out))[0] == 0
+    texte = norm(clause_texts(bundled)["CL-011"]["texte"])
+    for ext in ("docx", "odt"):
+        pdf_dir = tmp_path / f"pdf-{ext}"
+        subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
+                        "--convert-to", "pdf", "--outdir", str(pdf_dir),
+                        str(out / f"MA-001-ccap.{ext}")], check=True, capture_output=True,
+                       timeout=300)
+        text = subprocess.run(["pdftotext", str(pdf_dir / "MA-001-ccap.pdf"), "-"],
+                              check=True, capture_output=True, text=True).stdout
+        assert texte in norm(text), ext
+        assert "Page 2 sur" in text, ext
+
+
+def test_parameter_over_several_source_lines_is_one_highlight(bundled, run_cli, tmp_path):
+    out = tmp_path / "sortie"
+    assert run_cli("dce", "MA-001", "--format", "docx", "--out", str(out))[0] == 0
+    doc = Document(str(out / "MA-001-rc.docx"))
+    highlighted = [r.text for p in doc.paragraphs for r in p.runs
+                   if r.style is not None and r.style.name == "Paramètre"]
+    # CL-010's text writes this parameter over three lines.
+    assert any(t.startswith("[sous-critères à adapter") and t.endswith("utilisés]")
+               for t in highlighted)

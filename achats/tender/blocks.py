@@ -17,8 +17,9 @@ import markdown
 from ..problems import AchatsError
 from ..validate import ID_LINK
 
-# Parameters left for the buyer to fill: "[à fixer]", "[montant à fixer]"…; not "[[ID]]".
-PARAMETER = re.compile(r"(?<!\[)\[[^\[\]\n]+\](?!\])")
+# Parameters left for the buyer to fill: "[à fixer]", "[montant à fixer]"…, possibly over
+# several source lines of one paragraph; not "[[ID]]".
+PARAMETER = re.compile(r"(?<!\[)\[[^\[\]]+\](?!\])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _INLINE = re.compile(f"{ID_LINK.pattern}|{PARAMETER.pattern}")
 
