@@ -4,7 +4,6 @@ European thresholds (L2112-2-1) unless exempted; date and thresholds from seuils
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 

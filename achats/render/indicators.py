@@ -155,7 +155,7 @@ def indicators_csv(ctx: RenderContext) -> str:
     return buffer.getvalue()
 
 
-WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 560, 300, 50, 40, 20
+WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 560, 320, 50, 60, 20
 
 
 def chart_svg(years: list[Year]) -> str:
@@ -182,6 +182,12 @@ def chart_svg(years: list[Year]) -> str:
         f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - 10}" y2="{TOP + plot_h}" '
         'stroke="currentColor"/>',
     ]
+    for index, (label, colour) in enumerate((("considération environnementale", "#2e7d32"),
+                                             ("considération sociale", "#1565c0"))):
+        x = LEFT + 10 + index * 220
+        parts.append(f'<rect x="{x}" y="{HEIGHT - 14}" width="10" height="10" '
+                     f'fill="{colour}"/><text x="{x + 14}" y="{HEIGHT - 5}" font-size="11" '
+                     f'fill="currentColor">{label}</text>')
     for tick in (0, 30, 50, 100):
         parts.append(f'<text x="{LEFT - 6}" y="{y_of(tick) + 4:.1f}" text-anchor="end" '
                      f'font-size="11" fill="currentColor">{tick} %</text>')
