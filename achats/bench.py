@@ -38,7 +38,7 @@ from .project import DATA_DIR, Project
 
 # What a benchmark project copies from the real one besides its entries.
 SKELETON = ["mkdocs.yml", "mkdocs.public.yml", "hooks", "content/pages", "content/theme",
-            DATA_DIR]
+            DATA_DIR, "content/modeles"]
 
 # Share of each collection in the synthetic corpus (tenders also get 3 pieces each).
 SHARES = [("clause", 0.40), ("guide", 0.15), ("rapport", 0.15), ("apero", 0.10),
@@ -706,6 +706,7 @@ def run_bench(entries: int, commits: int, seed: int = SEED, repeat: int = 2,
         # The PDF of the path is an extra output of constant size (ten chapters), not part
         # of the site: it stays out of the comparison with the bare build.
         set_extra(config, "pdf", "false")
+        set_extra(config, "dce", "false")  # Word/ODT pieces: not what the bench measures
         python = sys.executable
 
         # The three builds are timed in rounds (bare, full, full with search, then again),

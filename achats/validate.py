@@ -13,6 +13,7 @@ from .project import DATA_DIR, Project
 from .schema import BY_PREFIX, PIECE_FIELDS, CheckContext, check_mapping, load_vocabularies
 from .schema.vocabularies import Vocabularies
 from .signatures import Claim, check_claims, claim_of
+from .tender.obligations import check_obligations, facts_of
 from .yamlsource import line_of
 
 ID_LINK = re.compile(r"\[\[([A-Z]{2}-\d{3,})(?:\|([^\]\n]+))?\]\]")
@@ -58,6 +59,7 @@ def check_project(project: Project, parallel: bool = False, cache: bool = False,
     validate_entries(entries, vocab, problems)
     check_claims(project, [c for e in entries if e.parsed and (c := claim_of(e))], problems,
                  cache=signature_cache)
+    check_obligations(vocab, [record_of(e) for e in entries if e.parsed], problems)
     ids = {e.id for e in entries if e.id}
     validate_path(vocab, ids, problems)
     validate_pages(project, ids, problems)
@@ -97,6 +99,7 @@ def _check_by_group(project: Project, vocab, problems: ProblemList, parallel: bo
     check_across(records, refs, problems)
     check_claims(project, [r.claim for r in records if r.claim], problems,
                  cache=signature_cache)
+    check_obligations(vocab, records, problems)
     ids = {r.id for r in records if r.id}
     validate_path(vocab, ids, problems)
     validate_pages(project, ids, problems)
@@ -244,6 +247,7 @@ class Record:
     id_line: int
     public: bool
     claim: Claim | None = None  # a validated clause's signed validation, to verify
+    facts: object = None  # what the obligations check needs (achats.tender.obligations)
 
 
 @dataclass(frozen=True)
@@ -267,7 +271,8 @@ def validate_entries(entries: list[Entry], vocab: Vocabularies, problems: Proble
 
 
 def record_of(entry: Entry) -> Record:
-    return Record(entry.rel, entry.id, entry.line("id"), entry.is_public, claim_of(entry))
+    return Record(entry.rel, entry.id, entry.line("id"), entry.is_public, claim_of(entry),
+                  facts_of(entry))
 
 
 def check_entry(entry: Entry, vocab: Vocabularies, problems: ProblemList) -> list[Ref]:

@@ -11,6 +11,9 @@ from functools import partial
 from .catalogue import (apero_archive, clause_catalogue, clause_finder, guide_index,
                         legal_index, report_catalogue, tags_page, tender_memory)
 from .chart import chart_page
+from .compliance import compliance_section
+from .dce_links import dce_section
+from .indicators import CSV_URI, PAGE_URI as INDICATORS_URI, indicators_csv, indicators_page
 from .context import RenderContext, piece_uri, uri_of
 from .entry import render_entry, render_piece
 from .news import atom_feed, news_page
@@ -26,6 +29,9 @@ def render_site(ctx: RenderContext, deferred: bool = False) -> dict:
     """
     if path_section not in ctx.extra_sections:
         ctx.extra_sections.insert(0, path_section)
+    for position, section in enumerate((compliance_section, dce_section), start=1):
+        if section not in ctx.extra_sections:
+            ctx.extra_sections.insert(position, section)
     pages: dict = {}
     for entry in ctx.graph.entries:
         pages[uri_of(entry)] = (partial(render_entry, ctx, entry) if deferred
@@ -37,6 +43,8 @@ def render_site(ctx: RenderContext, deferred: bool = False) -> dict:
     pages["guides/index.md"] = guide_index(ctx)
     pages["base-legale/index.md"] = legal_index(ctx)
     pages["marches/index.md"] = tender_memory(ctx)
+    pages[INDICATORS_URI] = indicators_page(ctx)
+    pages[CSV_URI] = indicators_csv(ctx)
     pages["rapports/index.md"] = report_catalogue(ctx)
     pages["aperos/index.md"] = apero_archive(ctx)
     pages["tags.md"] = tags_page(ctx)

@@ -64,6 +64,7 @@ class RenderContext:
     site_url: str = ""
     pdf: bool = True  # the path's PDF is written after this build (not under `serve`)
     extra_sections: list = dc_field(default_factory=list)
+    settings: dict = dc_field(default_factory=dict)  # mkdocs.yml « extra » (site settings)
 
     @property
     def public(self) -> bool:

@@ -163,6 +163,53 @@ APERO = Collection(
     scaffold={"numero": 0, "defi": "TODO", "intervenants": [], "questions": [], "suites": []},
 )
 
+_HOLDER = Field("titulaire", "mapping", "titulaire du marché", fields=[
+    Field("nom", "text", "raison sociale (pour les lecteurs ; non publiée dans les DECP)"),
+    Field("siret", "text", "SIRET du titulaire", required=True, pattern=r"\d{14}",
+          pattern_help="14 chiffres sans espace (ex. 12345678900012)."),
+])
+
+# The « données essentielles » (DECP 2.0.3) of an attributed tender that the tender's other
+# fields do not already give (objet, procedure, resultat.offres_recues): achats/tender/decp.py.
+_DECP = Field("decp", "mapping", "données essentielles à publier (DECP 2.0.3) une fois le "
+              "marché attribué", fields=[
+    Field("identifiant", "text", "numéro du marché chez l'acheteur (1 à 16 caractères ; par "
+          "défaut l'identifiant de la fiche)", pattern=r"[^\s&\"\\<,;]{1,16}",
+          pattern_help="1 à 16 caractères, sans espace ni & \" \\ < , ;."),
+    Field("cpv", "text", "code CPV principal (nomenclature européenne)", required=True,
+          pattern=r"\d{8}(-\d)?", pattern_help="8 chiffres, éventuellement suivis du "
+          "chiffre de contrôle (ex. 79952000 ou 79952000-2)."),
+    Field("nature", "text", "nature du marché", required=True, vocab="decp_natures"),
+    Field("montant", "number", "montant HT forfaitaire ou estimé maximum, en euros",
+          required=True),
+    Field("date_notification", "date", "date de notification au titulaire", required=True),
+    Field("date_publication", "date", "date de première publication des données "
+          "(par défaut : date de notification)"),
+    Field("duree_mois", "integer", "durée initiale en mois (tranches et reconductions "
+          "comprises)", required=True),
+    Field("titulaires", "list", "titulaires (SIRET)", required=True, min_items=1,
+          items=_HOLDER),
+    Field("forme_prix", "text", "forme du prix", required=True, vocab="decp_formes_prix"),
+    Field("types_prix", "list", "types de prix", required=True, min_items=1,
+          items=Field("type_prix", "text", "type de prix", vocab="decp_types_prix")),
+    Field("ccag", "text", "CCAG de référence", required=True, vocab="decp_ccag"),
+    Field("techniques", "list", "techniques d'achat (par défaut : sans objet)",
+          items=Field("technique", "text", "technique", vocab="decp_techniques")),
+    Field("modalites_execution", "list", "modalités d'exécution (par défaut : sans objet)",
+          items=Field("modalite", "text", "modalité", vocab="decp_modalites_execution")),
+    Field("lieu_execution", "mapping", "lieu d'exécution principal", required=True, fields=[
+        Field("code", "text", "code (INSEE de préférence)", required=True),
+        Field("type_code", "text", "type de code", required=True, vocab="decp_types_code_lieu"),
+    ]),
+    Field("groupement", "text", "groupement d'opérateurs (par défaut : pas de groupement)",
+          vocab="decp_groupements"),
+    Field("sous_traitance_declaree", "boolean", "sous-traitance déclarée à la notification "
+          "(par défaut : non)"),
+    Field("avance", "boolean", "avance attribuée (par défaut : non)"),
+    Field("taux_avance", "number", "taux de l'avance, de 0 à 1 (0,05 = 5 %)"),
+    Field("marche_innovant", "boolean", "marché innovant (par défaut : non)"),
+])
+
 _MILESTONE = Field("jalon", "mapping", "jalon du calendrier", fields=[
     Field("jalon", "text", "étape du calendrier", required=True),
     Field("date", "date_or_text", "date (AAAA-MM-JJ) ou « à fixer »", required=True),
@@ -178,6 +225,15 @@ MARCHE = Collection(
         Field("familles", "list", "familles d'achat",
               items=Field("famille", "text", "famille", vocab="familles")),
         Field("montant_estime", "number", "montant estimé en euros HT"),
+        Field("lancement", "date", "date de lancement de la consultation (envoi de l'avis) : "
+              "décide des obligations applicables (content/data/seuils.yml)"),
+        Field("exemption_sociale", "mapping", "dispense motivée de condition d'exécution "
+              "sociale (article L2112-2-1)", fields=[
+                  Field("motif", "text", "motif prévu par la loi", required=True,
+                        vocab="exemptions_sociales"),
+                  Field("justification", "text", "pourquoi ce motif s'applique à ce marché",
+                        required=True),
+              ]),
         Field("statut", "text", "état du marché", required=True, vocab="statuts_marche"),
         Field("roles", "mapping", "rôles du wiki-marché (champ interne)", internal=True,
               required=True, fields=[
@@ -199,6 +255,7 @@ MARCHE = Collection(
             Field("attributaire", "text", "titulaire (si public)"),
         ]),
         Field("evaluation", "text", "évaluation après exécution"),
+        _DECP,
     ],
     default_visibility=lambda meta: "public" if meta.get("statut") in PUBLISHED_TENDER
     else "interne",

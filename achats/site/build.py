@@ -17,6 +17,8 @@ from ..audit import audit_public_site
 from ..graph import Graph, build_graph, restrict
 from ..history import HistoryReading, start_history
 from ..pdf import write_path_pdf
+from ..render.dce_links import dce_enabled
+from ..tender.dce import write_site_documents
 from ..problems import AchatsError
 from ..project import DATA_DIR, Project
 from ..render import RenderContext, render_site
@@ -206,7 +208,11 @@ def _prepare(config, project: Project, variant: str, diffs: int, reading: Histor
         log.info("achats : ATTENTION : %s", history.warning)
     # Under `serve` every save rebuilds: the PDF (seconds) waits for `achats build`.
     pdf = bool((config.extra or {}).get("pdf", True)) and _Process.command != "serve"
-    ctx = RenderContext(graph, variant, history, site_url=config.site_url or "", pdf=pdf)
+    settings = dict(config.extra or {})
+    # Like the PDF, the tenders' Word/ODT files wait for `achats build` (see on_post_build).
+    settings["dce"] = bool(settings.get("dce")) and _Process.command != "serve"
+    ctx = RenderContext(graph, variant, history, site_url=config.site_url or "", pdf=pdf,
+                        settings=settings)
     ctx.extra_sections.append(history_section)
     state = BuildState(project, variant, result, graph, history, ctx, history_diffs=diffs)
     state.pages = render_site(ctx, deferred=True)
@@ -341,6 +347,8 @@ def _after_build(config, state: BuildState, site: Path) -> None:
     elif _Process.command == "serve" and (config.extra or {}).get("pdf", True):
         log.info("achats : aperçu : le PDF du parcours n'est pas régénéré pendant « serve » "
                  "(achats build le produit).")
+    if dce_enabled(state.ctx):
+        write_site_documents(state.project, state.graph, site)
     if not state.history_pages_written:
         _write_history_pages(config, state)
     if state.search_source is not None:
