@@ -21,7 +21,7 @@ FACETS = [
     ("categories", "categories_achat", "categorie", "Catégorie d'achat"),
     ("procedures", "procedures", "procedure", "Procédure"),
     ("etapes", "etapes", "etape", "Étape du processus d'achat"),
-    ("base_legale", None, "article", "Article du Code de la commande publique"),
+    ("base_legale", None, "article", "Article (base légale)"),
     ("statut", "statuts_clause", "statut", "Statut"),
 ]
 

@@ -64,18 +64,39 @@ def clause_catalogue(ctx: RenderContext) -> dict[str, str]:
     return pages
 
 
+NATURE_LABELS = {"obligation": "Obligation", "faculte": "Faculté", "definition": "Définition",
+                 "procedure": "Règle de procédure"}
+
+
+def _date_fr(value) -> str:
+    return value.strftime("%d/%m/%Y") if isinstance(value, dt.date) else str(value or "")
+
+
 def legal_index(ctx: RenderContext) -> str:
     uri = "base-legale/index.md"
     values = ctx.graph.facet_values("base_legale", None)
     out = ["# Base légale\n",
-           "Les articles du Code de la commande publique (2019) sur lesquels reposent les "
-           "clauses, ce qu'ils permettent, et les clauses qui s'en servent.\n"]
+           "Les textes sur lesquels reposent les clauses — Code de la commande publique tel "
+           "qu'en vigueur en novembre 2026, puis les autres codes et lois — ce qu'ils imposent "
+           "ou permettent, la version lue, et les clauses qui s'en servent. Ce qui n'a pas pu "
+           "être vérifié sur une source sûre est signalé « à confirmer ».\n"]
     for article, info in ctx.vocab.articles.items():
         clauses = sorted(values.get(article, []), key=lambda e: e.id)
         out.append(f"## {esc(article)} — {esc(info.get('titre', ''))} {{ #{article.lower()} }}\n")
-        out.append(esc(info.get("permet", "")).strip() + "\n")
+        nature = NATURE_LABELS.get(info.get("nature"), "")
+        out.append(f"**{esc(nature)}** · {esc(info.get('texte', ''))} · version du "
+                   f"{esc(_date_fr(info.get('version')))}\n" if nature else "")
+        out.append(esc(info.get("regle", "")).strip() + "\n")
+        applicable = info.get("applicable")
+        if isinstance(applicable, dict):
+            out.append(f"**Applicable depuis le {esc(_date_fr(applicable.get('depuis')))}** : "
+                       f"{esc(str(applicable.get('portee', '')).strip())}\n")
+        if info.get("legifrance"):
+            out.append(f"_Référence : {esc(info['legifrance'])}._\n")
         if info.get("ancien_cmp"):
             out.append(f"_Ancienne référence : {esc(info['ancien_cmp'])}._\n")
+        if info.get("a_confirmer"):
+            out.append(f"**À confirmer** : {esc(str(info['a_confirmer']).strip())}\n")
         if clauses:
             out.append(raw(f"<p><strong>{len(clauses)} clause{'s' if len(clauses) > 1 else ''}"
                            "</strong> : " + ", ".join(ctx.a(uri, c) for c in clauses) + "</p>"))

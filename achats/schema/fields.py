@@ -103,10 +103,13 @@ class Field:
                     f"Valeurs permises : {', '.join(allowed)}.",
                 )
         if self.articles and isinstance(value, str) and value not in ctx.articles:
+            # The table holds 60+ articles: name the nearest ones, not the whole list.
+            close = difflib.get_close_matches(value, list(ctx.articles), n=3, cutoff=0.6)
+            hint = f" Articles proches : {', '.join(close)}." if close else ""
             report(
                 path,
                 f"article inconnu « {value} » : ajoutez-le à content/data/articles.yml "
-                f"ou corrigez la référence. Articles connus : {', '.join(ctx.articles)}.",
+                f"ou corrigez la référence.{hint}",
             )
         if self.ref and isinstance(value, str):
             ctx.references.append((path, value, self.ref))
