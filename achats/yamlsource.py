@@ -105,7 +105,11 @@ def _build(node, path: str, lines: dict, first_line: int, loader):
             lines[child] = item.start_mark.line + first_line
             items.append(_build(item, child, lines, first_line, loader))
         return items
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except ValueError:  # 2026-13-01 looks like a date to YAML, but is none
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{IMPOSSIBLE_DATE} « {node.value} »", node.start_mark) from None
 
 
 # PyYAML explains problems in English; contributors read French.
@@ -127,9 +131,14 @@ _YAML_PROBLEMS = [
 ]
 
 
+IMPOSSIBLE_DATE = "date impossible"
+
+
 def explain(problem: str | None) -> str:
     """French explanation of a PyYAML problem, keeping the original for unknown ones."""
     text = str(problem or "")
+    if text.startswith(IMPOSSIBLE_DATE):
+        return text + " (format AAAA-MM-JJ, mois de 01 à 12, jour existant)"
     for english, french in _YAML_PROBLEMS:
         if english in text:
             return french

@@ -10,7 +10,8 @@ FIXTURE = Path(__file__).resolve().parent / "fixtures" / "corpus"
 
 # What a project needs besides its entries: configuration, hooks, pages, theme, vocabularies.
 SKELETON = ["mkdocs.yml", "mkdocs.public.yml", "hooks", "content/pages", "content/theme",
-            "content/data/vocabulaires.yml", "content/data/articles.yml"]
+            "content/data/vocabulaires.yml", "content/data/articles.yml",
+            "content/data/seuils.yml"]
 
 
 def make_project(dest: Path, corpus: Path | None = FIXTURE) -> Path:

@@ -9,6 +9,7 @@ import yaml
 
 from .. import yamlsource
 from ..problems import ProblemList
+from .legal import LegalCalendar, load_articles, load_thresholds
 
 REQUIRED_VOCABULARIES = (
     "piliers", "types_clause", "familles", "procedures", "documents", "niveaux", "etapes",
@@ -20,7 +21,8 @@ REQUIRED_VOCABULARIES = (
 @dataclass
 class Vocabularies:
     vocabularies: dict = dc_field(default_factory=dict)  # name -> {key: label}
-    articles: dict = dc_field(default_factory=dict)  # article -> {titre, permet, ...}
+    articles: dict = dc_field(default_factory=dict)  # article -> {titre, regle, version, ...}
+    calendar: LegalCalendar = dc_field(default_factory=LegalCalendar)  # seuils.yml
     glossary: dict = dc_field(default_factory=dict)  # abbreviation -> definition
     path: dict = dc_field(default_factory=dict)  # parcours.yml: titre, introduction, etapes
     chart: dict = dc_field(default_factory=dict)  # mire.yml
@@ -75,15 +77,11 @@ def load_vocabularies(data_dir: Path, rel_dir: str, problems: ProblemList) -> Vo
 
     rel = f"{rel_dir}/articles.yml"
     value, lines = read_data_file(data_dir / "articles.yml", rel, problems)
-    if isinstance(value, dict):
-        for article, info in value.items():
-            if not isinstance(info, dict) or not isinstance(info.get("titre"), str):
-                problems.add(rel, lines.get(str(article), 1), str(article),
-                             "chaque article a au moins un « titre » et ce qu'il « permet ».")
-                continue
-            vocab.articles[str(article)] = info
-    elif value is not None:
-        problems.add(rel, 1, "articles", "le fichier doit être un dictionnaire d'articles.")
+    vocab.articles = load_articles(value, lines, rel, problems)
+
+    rel = f"{rel_dir}/seuils.yml"
+    value, lines = read_data_file(data_dir / "seuils.yml", rel, problems, required=False)
+    vocab.calendar = load_thresholds(value, lines, rel, problems, vocab.articles)
 
     rel = f"{rel_dir}/glossaire.yml"
     value, lines = read_data_file(data_dir / "glossaire.yml", rel, problems, required=False)
