@@ -105,6 +105,9 @@ def test_clause_finder_narrows_to_a_purchase_category(intranet, page, shot):
             "n => document.querySelector('[data-compteur]').textContent.startsWith(n + ' ')",
             arg=len(expected))
         assert _clause_ids(page) == expected, value
+        # Filtering shows the list itself: the « more results » button of a text search
+        # stays hidden (Material's button style used to override the hidden attribute).
+        assert not page.locator("[data-plus]").is_visible()
         if value == "restauration_scolaire":
             shot(page, "categorie-restauration-scolaire")
 
