@@ -222,3 +222,33 @@ def test_hostile_thresholds_files(tmp_path):
         _, problems = _calendar(folder, text)
         formatted = [p.format() for p in problems]
         assert any(line.startswith(expected) for line in formatted), formatted
+
+
+# --- pages that quote these files ---------------------------------------------------------
+
+def _euros(amount: int) -> str:
+    return f"{amount:,}".replace(",", " ") + " €"
+
+
+def test_thresholds_chapter_quotes_the_thresholds_in_force(tmp_path):
+    """GU-015 gives the amounts of seuils.yml in force on its reference date (Nov. 2026)."""
+    calendar, _ = _calendar(tmp_path)
+    chapter = (REPO / "guides/seuils-et-obligations-2026.md").read_text(encoding="utf-8")
+    day = dt.date(2026, 11, 30)
+    for ident in ("europeen-fcs-etat", "europeen-fcs-collectivites",
+                  "europeen-fcs-entites-adjudicatrices", "europeen-travaux", "dispense-fcs",
+                  "dispense-travaux", "documents-en-ligne"):
+        assert _euros(calendar.threshold(ident, day).montant_ht) in chapter, ident
+    assert "21 août 2026" in chapter
+
+
+def test_readme_and_home_page_give_the_current_counts():
+    """The counts the README and the home page announce are those of the repository."""
+    problems = ProblemList()
+    vocab = load_vocabularies(REPO / "content/data", "content/data", problems)
+    articles = len(vocab.articles)
+    clauses = len(list((REPO / "clauses").glob("cl-*.md")))
+    readme = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
+    home = " ".join((REPO / "content/pages/index.md").read_text(encoding="utf-8").split())
+    assert f"{clauses} clauses" in readme and f"{articles} textes de loi" in readme
+    assert f"{clauses} clauses" in home and f"décrit {articles} articles" in home
