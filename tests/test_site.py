@@ -117,10 +117,19 @@ def test_legal_index_lists_every_article_used(built):
     """Every article cited by a clause appears with the clauses relying on it."""
     html = read(built, "base-legale/index.html")
     for article in ["L2152-7", "R2152-7", "L2112-2"]:
-        section = html.split(f'id="{article.lower()}"', 1)[1].split("<h2", 1)[0]
+        section = html.split(f'id="{article.lower()}"', 1)[1].split("<h3", 1)[0]
         assert "clause" in section
-    l2112 = html.split('id="l2112-2"', 1)[1].split("<h2", 1)[0]
+    l2112 = html.split('id="l2112-2"', 1)[1].split("<h3", 1)[0]
     assert "Clause d&#x27;insertion" in l2112 or "Clause d'insertion" in l2112
+    assert "version du 21/08/2026" in l2112 and "Applicable depuis le 21/08/2026" in l2112
+
+
+def test_legal_index_shows_thresholds_and_dated_obligations(built):
+    """The thresholds and obligations of seuils.yml are on the legal-basis page."""
+    text = text_of(read(built, "base-legale/index.html"))
+    tables = text.split("Seuils et obligations datées", 1)[1].split("Les articles", 1)[0]
+    assert "216 000 € du 01/01/2026 au 31/12/2027" in tables  # narrow space folded
+    assert "Au moins un critère d'attribution environnemental 21/08/2026" in tables
 
 
 def test_tender_memory_table(built):

@@ -72,6 +72,44 @@ def _date_fr(value) -> str:
     return value.strftime("%d/%m/%Y") if isinstance(value, dt.date) else str(value or "")
 
 
+OBJET_LABELS = {"fournitures_services": "fournitures et services", "travaux": "travaux",
+                "tous": "tous"}
+
+
+def _article_links(ctx: RenderContext, articles: list) -> str:
+    return ", ".join(f'<a href="#{esc(a.lower())}">{esc(a)}</a>' if a in ctx.vocab.articles
+                     else esc(a) for a in articles)
+
+
+def _calendar_tables(ctx: RenderContext, uri: str) -> list[str]:
+    """Thresholds and dated obligations of content/data/seuils.yml, as two tables."""
+    calendar = ctx.vocab.calendar
+    if not calendar.thresholds and not calendar.obligations:
+        return []
+    out = ["## Seuils et obligations datées\n",
+           "Repris de `content/data/seuils.yml`, qui sert aussi aux vérifications des marchés. "
+           "Montants hors taxes.\n"]
+    rows = []
+    for t in sorted(calendar.thresholds, key=lambda t: (t.id, t.du)):
+        period = f"du {_date_fr(t.du)}" + (f" au {_date_fr(t.au)}" if t.au else " (sans terme)")
+        amount = f"{t.montant_ht:,}".replace(",", "\u202f") + " €"
+        rows.append([esc(t.libelle), esc(OBJET_LABELS.get(t.objet, t.objet)), amount,
+                     esc(period), _article_links(ctx, t.articles)])
+    out.append(html_table(["Seuil", "Objet", "Montant", "Période", "Texte"], rows))
+    rows = []
+    for ob in sorted(calendar.obligations, key=lambda o: (o.depuis, o.id)):
+        scope = esc(OBJET_LABELS.get(ob.objet, ob.objet))
+        if ob.seuil:
+            scope += f", à partir du seuil « {esc(ob.seuil)} »"
+        if ob.exclusions:
+            scope += f" ; hors : {esc(ob.exclusions)}"
+        rows.append([esc(ob.libelle), esc(_date_fr(ob.depuis)), esc(ob.exige), scope,
+                     _article_links(ctx, ob.articles)])
+    out.append(html_table(["Obligation", "Depuis", "Ce qu'elle exige", "Marchés concernés",
+                           "Texte"], rows))
+    return out
+
+
 def legal_index(ctx: RenderContext) -> str:
     uri = "base-legale/index.md"
     values = ctx.graph.facet_values("base_legale", None)
@@ -80,9 +118,11 @@ def legal_index(ctx: RenderContext) -> str:
            "qu'en vigueur en novembre 2026, puis les autres codes et lois — ce qu'ils imposent "
            "ou permettent, la version lue, et les clauses qui s'en servent. Ce qui n'a pas pu "
            "être vérifié sur une source sûre est signalé « à confirmer ».\n"]
+    out.extend(_calendar_tables(ctx, uri))
+    out.append("## Les articles\n")
     for article, info in ctx.vocab.articles.items():
         clauses = sorted(values.get(article, []), key=lambda e: e.id)
-        out.append(f"## {esc(article)} — {esc(info.get('titre', ''))} {{ #{article.lower()} }}\n")
+        out.append(f"### {esc(article)} — {esc(info.get('titre', ''))} {{ #{article.lower()} }}\n")
         nature = NATURE_LABELS.get(info.get("nature"), "")
         out.append(f"**{esc(nature)}** · {esc(info.get('texte', ''))} · version du "
                    f"{esc(_date_fr(info.get('version')))}\n" if nature else "")

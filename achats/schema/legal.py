@@ -135,6 +135,8 @@ class Obligation:
     objet: str
     seuil: str | None
     articles: list
+    exige: str = ""
+    exclusions: str = ""
 
 
 @dataclass
@@ -221,7 +223,8 @@ def load_thresholds(value, lines: dict, rel: str, problems: ProblemList,
             continue
         calendar.obligations.append(Obligation(item["id"], item["libelle"], item["depuis"],
                                                item["objet"], item.get("seuil"),
-                                               item["articles"]))
+                                               item["articles"], item["exige"].strip(),
+                                               (item.get("exclusions") or "").strip()))
     return calendar
 
 
