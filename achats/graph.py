@@ -18,6 +18,7 @@ FACETS = [
     ("piliers", "piliers", "pilier", "Pilier"),
     ("type", "types_clause", "type", "Type de clause"),
     ("familles", "familles", "famille", "Famille d'achat"),
+    ("categories", "categories_achat", "categorie", "Catégorie d'achat"),
     ("procedures", "procedures", "procedure", "Procédure"),
     ("etapes", "etapes", "etape", "Étape du processus d'achat"),
     ("base_legale", None, "article", "Article (base légale)"),

@@ -85,6 +85,7 @@ def test_entry_pages_carry_kind_id_and_clause_filters(intranet):
     assert clause["filters"] == {
         "fiche": ["Clause"], "pilier": ["Environnemental"], "type": ["Critère d'attribution"],
         "famille": ["Services", "Prestations intellectuelles"],
+        "catégorie": ["Restauration scolaire des lycées", "Études et prestations intellectuelles"],
         "article": ["L2152-7", "R2152-7"], "procédure": ["Procédure adaptée (MAPA)"],
         "statut": ["Validée"]}
     assert pages["CL-002"]["filters"]["statut"] == ["Proposée"]
@@ -114,7 +115,7 @@ def test_listing_pages_are_left_out(intranet):
     assert "/base-legale/" in urls and "/contribuer/format-des-fiches/" in urls
     assert not {"/clauses/", "/guides/", "/marches/", "/rapports/", "/aperos/"} & urls
     assert not [u for u in urls if re.match(r"/clauses/[^/]+/[^/]+/", u)
-                or re.match(r"/clauses/(pilier|type|famille|article|statut)/", u)]
+                or re.match(r"/clauses/(pilier|type|famille|categorie|article|statut)/", u)]
     assert "/trouver-une-clause/" not in urls and "/tags/" not in urls
 
 

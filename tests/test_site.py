@@ -59,6 +59,12 @@ def test_clause_page_shows_card_text_and_copy_button(built):
     assert 'id="texte-cl-001"' in html
     assert 'data-copier="texte-cl-001"' in html
     assert "compte pour 15 % de la note" in text
+    # Purchase categories are shown with their labels, each a link to its facet page.
+    assert "Catégories d'achat Restauration scolaire des lycées, Études et prestations " \
+        "intellectuelles" in text
+    assert 'href="../categorie/restauration_scolaire/"' in html
+    # A clause without categories gets no empty row.
+    assert "Catégories d'achat" not in text_of(read(built, "clauses/cl-002-insertion/index.html"))
 
 
 def test_demonstration_validation_is_shown_with_its_badge(built):
@@ -99,6 +105,8 @@ def test_id_links_resolve_to_titles(built):
     ("pilier/economique", []),
     ("type/condition_execution", ["CL-002"]),
     ("famille/services", ["CL-001"]),
+    ("categorie/restauration_scolaire", ["CL-001"]),
+    ("categorie/vehicules", []),
     ("article/L2112-2", ["CL-002"]),
     ("statut/validee", ["CL-001"]),
 ])

@@ -252,6 +252,7 @@ def tags_page(ctx: RenderContext) -> str:
 
 FINDER_FIELDS = [("piliers", "piliers", "Pilier"), ("type", "types_clause", "Type"),
                  ("familles", "familles", "Famille d'achat"),
+                 ("categories", "categories_achat", "Catégorie d'achat"),
                  ("base_legale", None, "Article"), ("procedures", "procedures", "Procédure"),
                  ("statut", "statuts_clause", "Statut")]
 

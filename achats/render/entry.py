@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ..fingerprint import fingerprint
-from ..graph import Graph
+from ..graph import FACETS, Graph
 from ..load import Entry
 from ..signatures import DEMONSTRATION_PRINCIPAL
 from .context import RenderContext, esc, href, piece_uri, rel, uri_of
@@ -15,9 +15,8 @@ from .search_meta import search_block
 COLLECTION_HEADINGS = {"guide": "Chapitres du guide", "clause": "Clauses",
                        "marche": "Marchés", "rapport": "Rapports d'étonnement",
                        "apero": "Apéros-défis"}
-FACET_SEGMENTS = {"piliers": "pilier", "type": "type", "familles": "famille",
-                  "procedures": "procedure", "etapes": "etape", "base_legale": "article",
-                  "statut": "statut"}
+# Front-matter field -> URL segment of its facet pages (one source of truth: graph.FACETS).
+FACET_SEGMENTS = {field: segment for field, _vocab, segment, _label in FACETS}
 
 
 def facet_uri(segment: str, value: str) -> str:
@@ -62,6 +61,9 @@ def card(ctx: RenderContext, entry: Entry, uri: str) -> str:
             ("Niveau d'ambition", esc(ctx.label("niveaux", meta.get("niveau")))),
             ("Statut", _values(ctx, uri, entry, "statut", "statuts_clause")),
         ]
+        if meta.get("categories"):
+            rows.insert(4, ("Catégories d'achat",
+                            _values(ctx, uri, entry, "categories", "categories_achat")))
     elif name == "guide":
         rows.append(("Étape du processus", esc(ctx.label("etapes", meta.get("etape")))))
     elif name == "rapport":

@@ -23,6 +23,7 @@ CLAUSE_FILTERS = {
     "pilier": ("piliers", "piliers"),
     "type": ("type", "types_clause"),
     "famille": ("familles", "familles"),
+    "catégorie": ("categories", "categories_achat"),
     "article": ("base_legale", None),
     "procédure": ("procedures", "procedures"),
     "statut": ("statut", "statuts_clause"),

@@ -73,6 +73,8 @@ CLAUSE = Collection(
               min_items=1, items=Field("pilier", "text", "pilier", vocab="piliers")),
         Field("familles", "list", "familles d'achat concernées", required=True, min_items=1,
               items=Field("famille", "text", "famille d'achat", vocab="familles")),
+        Field("categories", "list", "catégories d'achat (ce que la Région achète) concernées",
+              items=Field("categorie", "text", "catégorie d'achat", vocab="categories_achat")),
         Field("procedures", "list", "procédures où la clause s'emploie",
               items=Field("procedure", "text", "procédure", vocab="procedures")),
         Field("etapes", "list", "étapes du processus d'achat concernées",

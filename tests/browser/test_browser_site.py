@@ -89,6 +89,29 @@ def test_clause_finder_narrows_to_the_pillar(intranet, page, shot):
     assert _clause_ids(page) == {c.id for c in clauses}
 
 
+def test_clause_finder_narrows_to_a_purchase_category(intranet, page, shot):
+    """Choosing what the Region buys (« Catégorie d'achat ») leaves exactly those clauses."""
+    clauses = intranet.graph.of("clause")
+    page.goto(intranet.address("trouver-une-clause.md"))
+    category = page.get_by_label("Catégorie d'achat")
+    values = [v for v in category.locator("option").evaluate_all("os => os.map(o => o.value)")
+              if v]
+    used = {v for c in clauses for v in c.meta.get("categories") or []}
+    assert values and set(values) == used
+    for value in values:
+        expected = {c.id for c in clauses if value in (c.meta.get("categories") or [])}
+        category.select_option(value)
+        page.wait_for_function(
+            "n => document.querySelector('[data-compteur]').textContent.startsWith(n + ' ')",
+            arg=len(expected))
+        assert _clause_ids(page) == expected, value
+        # Filtering shows the list itself: the « more results » button of a text search
+        # stays hidden (Material's button style used to override the hidden attribute).
+        assert not page.locator("[data-plus]").is_visible()
+        if value == "restauration_scolaire":
+            shot(page, "categorie-restauration-scolaire")
+
+
 def test_copy_a_clause_text_to_the_clipboard(intranet, browser, shot):
     """« Copier le texte » puts the clause's text, as shown, on the clipboard."""
     clause = next(c for c in sorted(intranet.graph.of("clause"), key=lambda c: c.id)
