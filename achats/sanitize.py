@@ -69,7 +69,7 @@ GENERATED_TAGS = CONTENT_TAGS | {
 }
 GENERATED_ATTRIBUTES = {
     **CONTENT_ATTRIBUTES,
-    "a": CONTENT_ATTRIBUTES["a"] | {"rel"},
+    "a": CONTENT_ATTRIBUTES["a"] | {"rel", "type"},
     "input": {"type", "name", "value", "placeholder", "autocomplete"},
     "select": {"name"},
     "option": {"value", "selected"},
@@ -151,6 +151,11 @@ class _Walker(HTMLParser):
 
     def _add(self, message: str, *needles: str) -> None:
         self.findings.append(Finding(message, tuple(n for n in needles if n)))
+
+    def handle_comment(self, data):
+        if data.strip().startswith("achats-html"):
+            self._add("commentaire « <!--achats-html: » interdit : il est réservé aux blocs que "
+                      "le site génère lui-même.", "<!--")
 
     def handle_starttag(self, tag, attrs):
         self._visit(tag, attrs)

@@ -133,6 +133,10 @@ def validate_pages(project: Project, ids: set, problems: ProblemList) -> None:
         if text is None:
             continue
         doc = split_front_matter(text, rel, problems, required=False)
+        # title, description…: Material writes them into <title>, <meta> and the menu.
+        for field, value in _strings(doc.meta or {}):
+            for message in text_findings(value):
+                problems.add(rel, line_of(doc.lines, field), field, message)
         _unsafe_body(doc.body, doc.body_line,
                      lambda line, message: problems.add(rel, line, "texte", message))
         for line, target, _label in iter_body_links(doc.body, doc.body_line):

@@ -22,6 +22,7 @@ from ..project import DATA_DIR, Project
 from ..render import RenderContext, render_site
 from ..render.glossary import Glossary
 from ..render.html import unwrap
+from ..sanitize import clean_generated
 from ..render.history import (DEFAULT_DIFFS, history_html_pages, history_section,
                               history_workload)
 from ..schema import COLLECTIONS
@@ -280,9 +281,11 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
 
 
 def on_page_content(html: str, page, config, files) -> str:
-    """Puts the generated cards, tables and lists back into the converted page, then marks
-    the glossary's abbreviations in all of it."""
-    return state_of(config).glossary.apply(unwrap(html))
+    """Puts the generated cards, tables and lists back into the converted page, marks the
+    glossary's abbreviations in all of it, then passes the whole through the allow-list
+    sanitiser (achats.sanitize): `achats check` has refused whatever content would lose
+    there, so this changes nothing on a checked page and is the defence in depth."""
+    return clean_generated(state_of(config).glossary.apply(unwrap(html)))
 
 
 def on_post_page(output: str, page, config) -> str:
