@@ -28,7 +28,7 @@ from ..render.history import (DEFAULT_DIFFS, history_html_pages, history_section
 from ..schema import COLLECTIONS
 from ..search import index_site, searchable_copy
 from ..validate import CheckResult, check_project
-from . import parallel
+from . import csp, parallel
 from .theme import prepare_env
 
 log = logging.getLogger("mkdocs.plugins.achats")
@@ -75,6 +75,7 @@ class BuildState:
     history_pages_written: bool = False  # by the second process (achats.site.parallel)
     search_source: Path | None = None  # bare copies of the indexed pages, for Pagefind
     glossary: Glossary | None = None
+    theme_scripts: csp.ThemeScripts | None = None  # hashed for the Content-Security-Policy
     history_diffs: int = DEFAULT_DIFFS  # extra.historique_diffs
 
 
@@ -263,6 +264,7 @@ def on_nav(nav, config, files):
 def on_env(env, config, files):
     """The theme environment: navigation rendered once per folder (achats.site.theme)."""
     prepare_env(env, config)
+    state_of(config).theme_scripts = csp.prepare_env(env, config)
     parallel.remember_env(config, env)
     return env
 
@@ -345,6 +347,9 @@ def _after_build(config, state: BuildState, site: Path) -> None:
                  "(achats build le produit).")
     if not state.history_pages_written:
         _write_history_pages(config, state)
+    (site / "_headers").write_text(
+        csp.headers_file(config, state.theme_scripts, csp.base_urls(site, config.site_url)),
+        encoding="utf-8")
     if state.search_source is not None:
         try:
             index_site(site, state.variant, source_dir=state.search_source)
