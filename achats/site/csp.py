@@ -29,8 +29,11 @@ def script_hash(source: str) -> str:
 
 
 def policy(script_hashes=(), wasm: bool = False) -> str:
-    """The policy's text. ``wasm``: Pagefind compiles its WebAssembly search engine, which
-    browsers allow only with 'wasm-unsafe-eval' (never 'unsafe-eval')."""
+    """The policy's text. ``wasm``: Pagefind compiles its WebAssembly search engine (in a
+    worker, which obeys the policy of its own HTTP response, i.e. the _headers one):
+    Chromium refuses it without 'wasm-unsafe-eval' (seen: « CompileError:
+    WebAssembly.instantiate() … violates the following Content Security Policy »); never
+    'unsafe-eval'. Kept in the <meta> too, for Pagefind's fallback without a worker."""
     scripts = " ".join(["'self'", *(["'wasm-unsafe-eval'"] if wasm else []),
                         *sorted(set(script_hashes))])
     return "; ".join([

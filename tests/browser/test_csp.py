@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from achats.render.context import uri_of
+from achats.render.context import page_url, uri_of
 
 pytestmark = pytest.mark.browser
 
@@ -133,3 +133,43 @@ def test_policy_blocks_an_injected_inline_script(public, watched):
     assert watched.evaluate("() => window.__injecte") is None
     found = violations(watched)
     assert sum(v.startswith("script-src") for v in found) >= 2, found
+
+
+def test_headers_file_policy_served_as_a_header(public, watched):
+    """The site served with the policy of its _headers file as an HTTP header (as Netlify or
+    nginx would): the theme's inline scripts pass at every depth, search runs (its worker
+    compiles WebAssembly: 'wasm-unsafe-eval' is needed here), nothing is blocked."""
+    import functools
+    import http.server
+    import re
+    import threading
+
+    headers = (public.folder / "_headers").read_text(encoding="utf-8")
+    policy = re.search(r"^  Content-Security-Policy: (.+)$", headers, re.M).group(1)
+    assert "'wasm-unsafe-eval'" in policy and "'unsafe-eval'" not in policy
+
+    class WithPolicy(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def end_headers(self):
+            self.send_header("Content-Security-Policy", policy)
+            super().end_headers()
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(WithPolicy, directory=str(public.folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}/"
+        clause = sorted(public.graph.of("clause"), key=lambda e: e.id)[0]
+        watched.goto(base + page_url(uri_of(clause)))
+        assert watched.evaluate("() => typeof window.__md_scope") == "object"
+        watched.goto(base)
+        watched.get_by_role("button", name="Rechercher dans le site").click()
+        dialog = watched.get_by_role("dialog", name="Rechercher dans le site")
+        dialog.get_by_role("textbox").fill("clause")
+        dialog.locator(".pagefind-ui__result-link").first.wait_for()
+        assert violations(watched) == []
+    finally:
+        server.shutdown()
+        server.server_close()
