@@ -112,10 +112,18 @@ def clean_generated(fragment: str) -> str:
 
 def plain_text(text: str) -> str:
     """A content string as plain text: markup removed, entities decoded (for values that go
-    into attributes, a feed or the search index, escaped again by whoever writes them)."""
-    if "<" not in text and "&" not in text:
-        return text
-    return html.unescape(nh3.clean(text, tags=set(), clean_content_tags={"script", "style"}))
+    into attributes, a feed or the search index, escaped again by whoever writes them).
+    Repeated until stable, so that the result holds no markup even once decoded again
+    (« &lt;img onerror=…&gt; » does not come back as an element)."""
+    for _ in range(4):
+        if "<" not in text and "&" not in text:
+            return text
+        cleaned = html.unescape(nh3.clean(text, tags=set(),
+                                          clean_content_tags={"script", "style"}))
+        if cleaned == text:
+            return text
+        text = cleaned
+    return text
 
 
 # --- What the sanitiser would remove, for `achats check` -------------------------------

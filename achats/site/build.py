@@ -22,7 +22,7 @@ from ..project import DATA_DIR, Project
 from ..render import RenderContext, render_site
 from ..render.glossary import Glossary
 from ..render.html import unwrap
-from ..sanitize import clean_generated
+from ..sanitize import clean_generated, plain_text
 from ..render.history import (DEFAULT_DIFFS, history_html_pages, history_section,
                               history_workload)
 from ..schema import COLLECTIONS
@@ -265,6 +265,8 @@ def on_env(env, config, files):
     """The theme environment: navigation rendered once per folder (achats.site.theme)."""
     prepare_env(env, config)
     state_of(config).theme_scripts = csp.prepare_env(env, config)
+    # For values read by scripts (search metadata): no markup, even once decoded.
+    env.filters["texte_brut"] = plain_text
     parallel.remember_env(config, env)
     return env
 
@@ -341,7 +343,8 @@ def on_post_build(config) -> None:
 def _after_build(config, state: BuildState, site: Path) -> None:
     if state.ctx.pdf:
         write_path_pdf(site, state.graph, site_url=config.site_url or "",
-                       site_name=config.site_name, variant=state.variant)
+                       site_name=config.site_name, variant=state.variant,
+                       history=state.history)
     elif _Process.command == "serve" and (config.extra or {}).get("pdf", True):
         log.info("achats : aperçu : le PDF du parcours n'est pas régénéré pendant « serve » "
                  "(achats build le produit).")
