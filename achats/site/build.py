@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 import shutil
@@ -156,7 +157,35 @@ def _check_settings(config) -> tuple[str, int]:
         raise PluginError(f"{_setting_place(config, parallel.SETTING)} : "
                           f"extra.{parallel.SETTING} doit valoir auto, true ou false "
                           f"(trouvé « {setting} »).")
+    status = extra.get("accessibilite", "non conforme")
+    if status not in ACCESSIBILITY_STATUSES:
+        raise PluginError(f"{_setting_place(config, 'accessibilite')} : extra.accessibilite "
+                          f"« {status} » inconnu ; valeurs permises (RGAA) : "
+                          + ", ".join(ACCESSIBILITY_STATUSES) + ".")
     return variant, diffs
+
+
+# The three states the RGAA allows in the mention at the foot of every page.
+ACCESSIBILITY_STATUSES = ("non conforme", "partiellement conforme", "totalement conforme")
+# Pages a public body's site owes its visitors, with the Region's details to fill in.
+LEGAL_PAGES = {"accessibilite.md": "Déclaration d'accessibilité",
+               "mentions-legales.md": "Mentions légales",
+               "donnees-personnelles.md": "Données personnelles"}
+TO_FILL = "À COMPLÉTER"
+
+
+def _legal_pages_to_fill(config) -> list[str]:
+    """« mentions-legales.md (4 champs) »… for the legal pages still holding « À COMPLÉTER »."""
+    docs = Path(config.docs_dir).resolve()
+    root = Path(config.config_file_path).resolve().parent
+    where = docs.relative_to(root).as_posix() if docs.is_relative_to(root) else str(docs)
+    found = []
+    for name in LEGAL_PAGES:
+        path = docs / name
+        count = path.read_text(encoding="utf-8").count(TO_FILL) if path.is_file() else 0
+        if count:
+            found.append(f"{where}/{name} ({count} champ{'s' if count > 1 else ''})")
+    return found
 
 
 def on_config(config):
@@ -173,6 +202,13 @@ def on_config(config):
                  "le flux des nouveautés et les liens du PDF la contiendront. Renseignez "
                  "l'adresse réelle du site dans mkdocs.public.yml avant de publier.",
                  config.site_url)
+    if variant == "public" and _Process.command != "serve":
+        to_fill = _legal_pages_to_fill(config)
+        if to_fill:
+            # Info, as for site_url: the example content must still build under --strict.
+            log.info("achats : ATTENTION : pages légales encore « %s » : %s. Renseignez-les "
+                     "avant de publier (README, « Pages à compléter avant publication »).",
+                     TO_FILL, ", ".join(to_fill))
     # git writes the log on the other core while the entries are read and checked.
     reading = _history_reading(config, project, public=(variant == "public"))
     try:
@@ -318,12 +354,24 @@ def _write_history_pages(config, state: BuildState) -> None:
     """Writes the standalone history pages of this variant into the built site."""
     site = Path(config.site_dir)
     css = state.theme_css + [str(href) for href in config.extra_css]
+    status = (config.extra or {}).get("accessibilite", "non conforme")
     for rel, page in history_html_pages(state.ctx, css, state.history_diffs).items():
+        page = _with_legal_links(page, rel, status)
         target = site / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = target.with_name(f".{target.name}.tmp")
         temporary.write_text(page, encoding="utf-8")
         temporary.replace(target)
+
+
+def _with_legal_links(page: str, rel: str, status: str) -> str:
+    """A standalone history page with the footer mentions every page carries (the theme's
+    pages get them from partials/copyright.html)."""
+    root = "../" * rel.count("/")
+    links = (f' · <a href="{root}accessibilite/">Accessibilité : {html.escape(status)}</a>'
+             f' · <a href="{root}mentions-legales/">Mentions légales</a>'
+             f' · <a href="{root}donnees-personnelles/">Données personnelles</a>')
+    return page.replace("</p></footer>", links + "</p></footer>", 1)
 
 
 def on_post_build(config) -> None:
