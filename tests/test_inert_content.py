@@ -262,7 +262,9 @@ def hostile_project(tmp_path_factory) -> Path:
         f"# {HOSTILE_TITLE}\n\nTexte de la page.\n", encoding="utf-8")
     chapter = root / "guides/premier-chapitre.md"
     chapter.write_text(chapter.read_text(encoding="utf-8").replace(
-        "titre: Premier chapitre", "titre: 'Premier &lt;img src=x onerror=alert(1)&gt;'"),
+        "titre: Premier chapitre", "titre: 'Premier &lt;img src=x onerror=alert(1)&gt;'")
+        # A heading with escaped markup: the table of contents and the menu repeat it.
+        + "\n## Section &lt;img src=x onerror=alert(2)&gt; et `<script>`\n\nFin.\n",
         encoding="utf-8")
     vocab = root / "content/data/vocabulaires.yml"
     vocab.write_text(vocab.read_text(encoding="utf-8").replace(
