@@ -244,6 +244,7 @@ def _may_hold_markup(text: str) -> bool:
 
 
 _MARKDOWN = None
+_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 
 
 def markdown_html(text: str) -> str:
@@ -281,6 +282,17 @@ def _locate(findings: list[Finding], text: str, first_line: int) -> list[tuple[i
     holding one of its needles, raw or with entities decoded; else the text's first line."""
     lines = text.split("\n")
     folded = [(line.lower(), html.unescape(line).lower()) for line in lines]
+    # Lines of fenced code blocks show markup as text: never where a finding comes from.
+    fence = None
+    for index, line in enumerate(lines):
+        marker = _FENCE.match(line)
+        if fence is None and marker:
+            fence = marker.group(1)
+            folded[index] = ("", "")
+        elif fence is not None:
+            if line.strip().startswith(fence):
+                fence = None
+            folded[index] = ("", "")
     resume: dict[tuple, int] = {}
     out = []
     for finding in findings:

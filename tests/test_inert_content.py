@@ -108,6 +108,10 @@ REFUSED = [
     ("bloc-genere-contrefait", "guides/hostile.md",
      GUIDE.format(title="Contrefaçon", body=f"<!--achats-html:{MARKER.decode()}-->"),
      "texte", "<!--achats-html", "réservé"),
+    ("apres-un-exemple-de-code", "guides/hostile.md",
+     GUIDE.format(title="Exemple", body="Ne copiez pas ceci :\n\n```html\n<iframe src=x>"
+                  "\n```\n\nMais le voici pour de vrai :\n\n<iframe src=\"https://x.example/\">"
+                  "</iframe>"), "texte", "<iframe src=\"https", "balise <iframe>"),
     ("script-en-casse-mixte", "guides/hostile.md",
      GUIDE.format(title="Script", body="<ScRiPt>alert(1)</sCrIpT>"),
      "texte", "<ScRiPt>", "balise <script>"),
