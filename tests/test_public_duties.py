@@ -134,3 +134,28 @@ def test_unknown_accessibility_status_is_refused(tmp_path):
     assert f"mkdocs.yml:{line} : extra.accessibilite « conforme » inconnu" in message
     assert "partiellement conforme" in message
     assert not (tmp_path / "site").exists()
+
+
+def test_built_pages_carry_the_strict_policy(public_site):
+    """Every page of a built site has the CSP <meta> first in <head>, before any script,
+    without 'unsafe-inline' or 'unsafe-eval' for scripts (only `achats serve` previews,
+    whose live-reload script is inline, relax it); _headers carries the same rules."""
+    from achats.site.csp import preview_policy
+
+    assert "'unsafe-inline'" in preview_policy().split("script-src", 1)[1].split(";")[0]
+    for page in _pages(public_site):
+        text = page.read_text(encoding="utf-8")
+        if "historique" in page.relative_to(public_site).parts:
+            continue  # standalone pages without scripts: the _headers policy covers them
+        head = text[text.index("<head>"):text.index("</head>")]
+        meta = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)"', head)
+        assert meta, page
+        assert meta.start() < head.index("<script"), page
+        policy = meta.group(1).replace("&#39;", "'")
+        scripts = policy.split("script-src", 1)[1].split(";")[0]
+        assert "'unsafe-inline'" not in scripts and "'unsafe-eval'" not in scripts, page
+        for rule in ("default-src 'self'", "object-src 'none'", "base-uri 'self'"):
+            assert rule in policy, (page, rule)
+    headers = (public_site / "_headers").read_text(encoding="utf-8")
+    assert "'unsafe-inline'" not in headers.split("script-src", 1)[1].split(";")[0]
+    assert "frame-ancestors 'self'" in headers and "object-src 'none'" in headers

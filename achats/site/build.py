@@ -300,7 +300,8 @@ def on_nav(nav, config, files):
 def on_env(env, config, files):
     """The theme environment: navigation rendered once per folder (achats.site.theme)."""
     prepare_env(env, config)
-    state_of(config).theme_scripts = csp.prepare_env(env, config)
+    state_of(config).theme_scripts = csp.prepare_env(env, config,
+                                                     serving=_Process.command == "serve")
     # For values read by scripts (search metadata): no markup, even once decoded.
     env.filters["texte_brut"] = plain_text
     parallel.remember_env(config, env)

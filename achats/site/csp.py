@@ -75,11 +75,22 @@ class ThemeScripts:
         return found
 
 
-def prepare_env(env, config) -> ThemeScripts:
+def preview_policy(wasm: bool = False) -> str:
+    """The policy of `achats serve` pages: MkDocs injects its live-reload script inline into
+    every page it serves, with a changing timestamp that no hash can allow, so the preview
+    on 127.0.0.1 allows inline scripts ('unsafe-inline' is ignored by browsers as soon as a
+    hash is listed: none is). Built sites never get this policy."""
+    return policy((), wasm).replace("script-src 'self'", "script-src 'self' 'unsafe-inline'", 1)
+
+
+def prepare_env(env, config, serving: bool = False) -> ThemeScripts:
     """From on_env: ``achats_csp(base_url)`` for the template's <meta>."""
     scripts = ThemeScripts(env, config)
     wasm = bool((config.extra or {}).get("recherche", True))
-    env.globals["achats_csp"] = lambda base_url: policy(scripts.hashes(base_url), wasm)
+    if serving:
+        env.globals["achats_csp"] = lambda base_url: preview_policy(wasm)
+    else:
+        env.globals["achats_csp"] = lambda base_url: policy(scripts.hashes(base_url), wasm)
     return scripts
 
 
