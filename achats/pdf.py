@@ -24,8 +24,17 @@ printable page already makes it an anchor); any other link to the site becomes a
 address under ``site_url``, so that it opens the site from the PDF (without ``site_url``,
 the text stays and the link is dropped). External links are kept as they are.
 
-Determinism: the cover's date and the PDF's creation date come from ``SOURCE_DATE_EPOCH``
-when it is set (as for reproducible builds), so two builds give the same bytes.
+Determinism: the cover's date and the PDF's creation date are the edition's, never the
+build's: ``SOURCE_DATE_EPOCH`` when set (as for reproducible builds), else the date of the
+newest commit of the path's chapters and of parcours.yml (from the build's one `git log`);
+without git history, no date at all. Two builds of the same commit give the same bytes.
+
+What the PDF may read: only files of the built site. WeasyPrint fetches what the document
+references (images, attachments with rel="attachment", stylesheets); its ``url_fetcher``
+here serves files inside the site folder (symbolic links resolved) and refuses everything
+else, ``file:`` outside the site (/etc, /proc/self/environ…), ``http(s):`` and any other
+scheme, with a French error naming the chapter: content cannot pull a file of the build
+machine or a remote resource into the PDF.
 """
 
 from __future__ import annotations
@@ -34,6 +43,7 @@ import ctypes
 import datetime as dt
 import html
 import logging
+import mimetypes
 import os
 import re
 import sys
@@ -41,10 +51,11 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import unquote, urljoin, urlsplit
 
 from .graph import Graph
 from .problems import AchatsError
+from .project import DATA_DIR
 from .render.context import RenderContext
 from .render.path import (DEFAULT_TITLE, INDEX_URI, PDF_PATH, PRINT_URI, chapter_anchor,
                           path_steps, path_title)
@@ -158,21 +169,74 @@ def _weasyprint_messages():
         main.propagate, main.level, progress.level = saved
 
 
-def build_date() -> dt.datetime:
-    """SOURCE_DATE_EPOCH when set (reproducible builds), else now; UTC."""
+def build_date(history=None, steps=(), path_file: str | None = None) -> dt.datetime | None:
+    """The edition's date, UTC: SOURCE_DATE_EPOCH when set, else the newest commit of the
+    path's chapters and of ``path_file`` (git history), else None. Never the build's date,
+    so the same commit always gives the same PDF."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.strip().isdigit():
         return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
-    return dt.datetime.now(dt.timezone.utc)
+    if history is None or not getattr(history, "available", False):
+        return None
+    dates = [history.entry_updated(e) for e in steps]
+    if path_file:
+        dates.append(history.updated(path_file))
+    dates = [d.astimezone(dt.timezone.utc) for d in dates if d is not None]
+    return max(dates, default=None)
+
+
+def site_fetcher(site_dir: Path, chapters_html: str, base: str, steps: list):
+    """WeasyPrint's url_fetcher for the PDF: files of ``site_dir`` only (see module doc)."""
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+    site = Path(site_dir).resolve()
+
+    class Refused(FatalURLFetchingError):
+        """Stops the rendering (WeasyPrint only warns on other exceptions)."""
+
+    class SiteOnly(URLFetcher):
+        def fetch(self, url, headers=None):
+            parts = urlsplit(url)
+            if parts.scheme.lower() == "file" and parts.netloc in ("", "localhost"):
+                path = Path(unquote(parts.path)).resolve()
+                if path.is_relative_to(site) and path.is_file():
+                    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                    return URLFetcherResponse(url, path.read_bytes(),
+                                              {"Content-Type": kind})
+            where = _chapter_of(url, chapters_html, base, steps)
+            raise Refused(f"PDF du parcours impossible : {where} fait lire « {url} » au PDF, "
+                          "hors du site construit ; le PDF ne lit que les fichiers du site "
+                          "(ni fichier de la machine, ni adresse http(s)). Retirez cette "
+                          "image, ce lien ou cette pièce jointe.")
+
+    return SiteOnly(), Refused
+
+
+_REFERENCE = re.compile(r'\b(?:src|href|data)="([^"]*)"')
+
+
+def _chapter_of(url: str, chapters_html: str, base: str, steps: list) -> str:
+    """« le chapitre GU-001 (guides/x.md) » whose HTML references ``url``, or the page."""
+    starts = [(m.start(), _ID.search(m.group(0))) for m in _CHAPTER_START.finditer(chapters_html)]
+    by_anchor = {chapter_anchor(e): e for e in steps}
+    for (start, ident), (end, _next) in zip(starts, starts[1:] + [(len(chapters_html), None)]):
+        for ref in _REFERENCE.findall(chapters_html[start:end]):
+            if urljoin(base, html.unescape(ref)) == url or html.unescape(ref) == url:
+                entry = by_anchor.get(ident.group(1)) if ident else None
+                if entry is not None:
+                    return f"le chapitre {entry.id} ({entry.rel})"
+    return f"la page imprimable du parcours ({PRINT_PAGE})"
 
 
 def write_path_pdf(site_dir: Path, graph: Graph, *, site_url: str = "",
-                   site_name: str = "Achats durables", variant: str = "intranet") -> PdfResult:
+                   site_name: str = "Achats durables", variant: str = "intranet",
+                   history=None) -> PdfResult:
     """Write the path's PDF into the built site ``site_dir``; return what was written.
 
-    ``graph`` is the variant's graph (in the public build, only public chapters). Raises
-    AchatsError, in French, when the printable page is missing or incomplete or when the
-    system libraries are missing.
+    ``graph`` is the variant's graph (in the public build, only public chapters);
+    ``history`` (achats.history.History) dates the edition. Raises AchatsError, in French,
+    when the printable page is missing or incomplete, when the system libraries are
+    missing, or when the document references anything outside the site (site_fetcher).
     """
     started = time.perf_counter()
     site_dir = Path(site_dir)
@@ -189,14 +253,26 @@ def write_path_pdf(site_dir: Path, graph: Graph, *, site_url: str = "",
     chapters = extract_chapters(source.read_text(encoding="utf-8"),
                                 [chapter_anchor(e) for e in steps])
     chapters = rewrite_links(chapters, _page_address(site_url, PRINT_URI))
+    date = build_date(history, steps, f"{DATA_DIR}/parcours.yml")
     document = compose(ctx, steps, chapters, site_url=site_url, site_name=site_name,
-                       date=build_date())
+                       date=date)
+    temporary = target.with_name(f".{target.name}.tmp")
     with _weasyprint_messages() as messages:
         weasyprint = _weasyprint()  # inside: importing it logs its progress too
-        rendered = weasyprint.HTML(string=document, base_url=str(source)).render()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # Tagged PDF: headings, lists, tables and reading order for screen readers.
-        rendered.write_pdf(target, pdf_tags=True)
+        base = source.resolve().as_uri()
+        fetcher, refused = site_fetcher(site_dir, chapters, base, steps)
+        try:
+            rendered = weasyprint.HTML(string=document, base_url=base,
+                                       url_fetcher=fetcher).render()
+            target.parent.mkdir(parents=True, exist_ok=True)
+            # Tagged PDF: headings, lists, tables and reading order for screen readers.
+            # Written under a temporary name first: a refused attachment leaves no PDF.
+            rendered.write_pdf(temporary, pdf_tags=True)
+            temporary.replace(target)
+        except refused as exc:
+            raise AchatsError(str(exc)) from None
+        finally:
+            temporary.unlink(missing_ok=True)
     for message in messages:
         # A warning: under `--strict` (always, with `achats build`) the build fails on it,
         # as it does for a broken link in a page.
@@ -274,7 +350,7 @@ def _table_of_contents(steps: list, chapters: str) -> str:
 
 
 def compose(ctx: RenderContext, steps: list, chapters: str, *, site_url: str, site_name: str,
-            date: dt.datetime) -> str:
+            date: dt.datetime | None) -> str:
     """The whole PDF document: cover, table of contents, chapters, with the PDF stylesheet."""
     title = path_title(ctx) or DEFAULT_TITLE
     introduction = str(ctx.vocab.path.get("introduction") or "").strip()
@@ -287,8 +363,8 @@ def compose(ctx: RenderContext, steps: list, chapters: str, *, site_url: str, si
         f'<p class="couverture-site">{html.escape(site_name)}</p>',
         f'<h1 class="couverture-titre">{html.escape(title)}</h1>',
         f'<p class="couverture-intro">{html.escape(introduction)}</p>' if introduction else "",
-        f'<p class="couverture-meta">{n} chapitre{"s" if n > 1 else ""} · édition du '
-        f'{date.strftime("%d/%m/%Y")}</p>',
+        f'<p class="couverture-meta">{n} chapitre{"s" if n > 1 else ""}'
+        + (f' · édition du {date.strftime("%d/%m/%Y")}' if date else "") + "</p>",
         f'<p class="couverture-variante">{html.escape(variant)}</p>',
         (f'<p class="couverture-lien">Version en ligne : <a href="{html.escape(online)}">'
          f"{html.escape(online)}</a></p>") if online else "",
@@ -296,7 +372,11 @@ def compose(ctx: RenderContext, steps: list, chapters: str, *, site_url: str, si
     ]
     meta = [f'<meta name="author" content="{html.escape(site_name)}">',
             f'<meta name="description" content="{html.escape(introduction)}">',
-            f'<meta name="dcterms.created" content="{date.strftime("%Y-%m-%dT%H:%M:%SZ")}">',
+            # Also the modification date: WeasyPrint would otherwise write none, but a
+            # reader may take the file's date; both are the edition's.
+            *([f'<meta name="dcterms.created" content="{date.strftime("%Y-%m-%dT%H:%M:%SZ")}">',
+               f'<meta name="dcterms.modified" content="{date.strftime("%Y-%m-%dT%H:%M:%SZ")}">']
+              if date else []),
             '<meta name="generator" content="Achats durables (WeasyPrint)">']
     return ("<!DOCTYPE html>\n"
             f'<html lang="fr"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'

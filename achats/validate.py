@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from .fingerprint import fingerprint
 from .load import Entry, entries_from_jobs, jobs_from_groups, load_entries, plan_in_groups
 from .problems import WARNING, ProblemList
+from .sanitize import body_findings, text_findings
 from .project import DATA_DIR, Project
 from .schema import BY_PREFIX, PIECE_FIELDS, CheckContext, check_mapping, load_vocabularies
 from .schema.vocabularies import Vocabularies
@@ -17,14 +18,6 @@ from .tender.obligations import check_obligations, facts_of
 from .yamlsource import line_of
 
 ID_LINK = re.compile(r"\[\[([A-Z]{2}-\d{3,})(?:\|([^\]\n]+))?\]\]")
-UNSAFE = [
-    (re.compile(r"<\s*script\b", re.IGNORECASE),
-     "balise <script> interdite : le contenu ne peut pas exécuter de code."),
-    (re.compile(r"<[a-zA-Z][^>]*\son[a-zA-Z]+\s*=", re.IGNORECASE),
-     "attribut « on…= » (gestionnaire d'événement JavaScript) interdit."),
-    (re.compile(r"javascript\s*:", re.IGNORECASE),
-     "lien « javascript: » interdit."),
-]
 FENCE = re.compile(r"^\s*(```|~~~)")
 
 
@@ -150,17 +143,16 @@ def validate_pages(project: Project, ids: set, problems: ProblemList) -> None:
         if text is None:
             continue
         doc = split_front_matter(text, rel, problems, required=False)
+        # title, description…: Material writes them into <title>, <meta> and the menu.
+        for field, value in _strings(doc.meta or {}):
+            for message in text_findings(value):
+                problems.add(rel, line_of(doc.lines, field), field, message)
         _unsafe_body(doc.body, doc.body_line,
                      lambda line, message: problems.add(rel, line, "texte", message))
         for line, target, _label in iter_body_links(doc.body, doc.body_line):
             if target not in ids:
                 problems.add(rel, line, "texte", f"référence inconnue « {target} » : aucune "
                              "fiche ne porte cet identifiant.")
-
-
-# One pass over the whole text finds whether a body needs a closer look at all: most
-# bodies have no code fence, no inline code around a link, no HTML.
-_UNSAFE_ANY = re.compile("|".join(p.pattern for p, _ in UNSAFE), re.IGNORECASE)
 
 
 def _code_spans(body: str) -> list[tuple[int, int]]:
@@ -202,19 +194,10 @@ def iter_body_links(body: str, first_line: int):
         yield line, match.group(1), match.group(2)
 
 
-def _may_be_unsafe(text: str) -> bool:
-    """Whether ``text`` can match UNSAFE at all: each pattern needs a "<" or "javascript".
-    Plain substring tests, since the case-insensitive search costs a second at 10,000
-    entries where almost no text has either."""
-    return "<" in text or (":" in text and "javascript" in text.lower())
-
-
 def _unsafe_body(body: str, first_line: int, report_line) -> None:
-    if not (_may_be_unsafe(body) and _UNSAFE_ANY.search(body)):
-        return
-    for pattern, message in UNSAFE:
-        for line, _match in _outside_code(body, pattern, first_line):
-            report_line(line, message)
+    """Whatever the build's sanitiser (achats.sanitize) would remove from the page."""
+    for line, message in body_findings(body, first_line):
+        report_line(line, message)
 
 
 def _no_title_in_body(body: str, first_line: int, report_line) -> None:
@@ -292,11 +275,9 @@ def check_entry(entry: Entry, vocab: Vocabularies, problems: ProblemList) -> lis
              for field, target, prefixes in ctx.references]
 
     for field, text in _strings(entry.meta):
-        # "<" or ":" is in every unsafe pattern: most values are skipped without a regex.
-        if _may_be_unsafe(text) and _UNSAFE_ANY.search(text):
-            for pattern, message in UNSAFE:
-                if pattern.search(text):
-                    report(field, message)
+        # Most values hold no markup at all and are skipped without rendering.
+        for message in text_findings(text):
+            report(field, message)
 
     def report_body(line, message, field="texte", severity="erreur", _e=entry):
         problems.add(_e.rel, line, field, message, severity)

@@ -307,10 +307,12 @@ def test_finder_full_text_with_filters(served, browser):
     ranked.locator("li").first.wait_for(timeout=10_000)
     assert "CL-002" in ranked.inner_text() and "CL-001" not in ranked.inner_text()
     page.get_by_label("Pilier").select_option("environnemental")
+    # Predicates as functions: a string one is run through eval(), which the page's
+    # Content-Security-Policy rightly refuses.
     page.wait_for_function(
-        "document.querySelector('[data-compteur]').textContent.startsWith('0 clause')")
+        "() => document.querySelector('[data-compteur]').textContent.startsWith('0 clause')")
     page.get_by_label("Mots du texte").fill("")
-    page.wait_for_function("!document.querySelector('[data-resultats]').hidden")
+    page.wait_for_function("() => !document.querySelector('[data-resultats]').hidden")
     visible = page.locator("[data-resultats] li:not([hidden])").all_inner_texts()
     assert len(visible) == 1 and "CL-001" in visible[0]
     page.close()
@@ -327,7 +329,7 @@ def test_finder_plain_filters_work_from_file(intranet, browser):
     page.get_by_label("Mots du texte").fill("environnemental")
     page.get_by_label("Pilier").select_option("")
     page.wait_for_function(
-        "document.querySelector('[data-compteur]').textContent.includes('titres')")
+        "() => document.querySelector('[data-compteur]').textContent.includes('titres')")
     visible = page.locator("[data-resultats] li:not([hidden])").all_inner_texts()
     assert len(visible) == 1 and "CL-001" in visible[0]
     page.close()

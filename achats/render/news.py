@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from xml.sax.saxutils import escape as xml_escape
 
+from ..sanitize import plain_text
 from .context import RenderContext, esc, page_url, rel, uri_of
 
 LIMIT = 30
@@ -62,11 +63,12 @@ def atom_feed(ctx: RenderContext) -> str:
         link = base + page_url(uri_of(entry))
         items.append(
             "  <entry>\n"
-            f"    <title>{xml_escape(entry.title)}</title>\n"
+            # Plain text: feed readers may render a title as HTML whatever its type.
+            f"    <title>{xml_escape(plain_text(entry.title))}</title>\n"
             f'    <link href="{xml_escape(link)}"/>\n'
             f"    <id>{xml_escape(link)}#{when.strftime('%Y%m%d%H%M%S')}</id>\n"
             f"    <updated>{when.isoformat()}</updated>\n"
-            f"    <summary>{xml_escape(what)}</summary>\n"
+            f"    <summary>{xml_escape(plain_text(what))}</summary>\n"
             "  </entry>")
     return (
         '<?xml version="1.0" encoding="utf-8"?>\n'

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 
 from ..load import Entry
+from ..sanitize import plain_text
 from ..schema import COLLECTIONS
 from .context import RenderContext
 
@@ -57,6 +58,8 @@ def filter_values(ctx: RenderContext, entry: Entry) -> dict[str, list[str]]:
 def _attribute(kind: str, key: str, value: str) -> str:
     # Inline syntax « key:value »: Pagefind takes everything after the first colon, so a
     # value may hold colons or commas; it is alone in its attribute.
+    # Plain text: Pagefind UI shows the value as it is in the index.
+    value = plain_text(value)
     return f'<span data-pagefind-{kind}="{html.escape(f"{key}:{value}", quote=True)}"></span>'
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 import shutil
@@ -24,12 +25,13 @@ from ..project import DATA_DIR, Project
 from ..render import RenderContext, render_site
 from ..render.glossary import Glossary
 from ..render.html import unwrap
+from ..sanitize import clean_generated, plain_text
 from ..render.history import (DEFAULT_DIFFS, history_html_pages, history_section,
                               history_workload)
 from ..schema import COLLECTIONS
 from ..search import index_site, searchable_copy
 from ..validate import CheckResult, check_project
-from . import parallel
+from . import csp, parallel
 from .theme import prepare_env
 
 log = logging.getLogger("mkdocs.plugins.achats")
@@ -76,6 +78,7 @@ class BuildState:
     history_pages_written: bool = False  # by the second process (achats.site.parallel)
     search_source: Path | None = None  # bare copies of the indexed pages, for Pagefind
     glossary: Glossary | None = None
+    theme_scripts: csp.ThemeScripts | None = None  # hashed for the Content-Security-Policy
     history_diffs: int = DEFAULT_DIFFS  # extra.historique_diffs
 
 
@@ -156,7 +159,35 @@ def _check_settings(config) -> tuple[str, int]:
         raise PluginError(f"{_setting_place(config, parallel.SETTING)} : "
                           f"extra.{parallel.SETTING} doit valoir auto, true ou false "
                           f"(trouvé « {setting} »).")
+    status = extra.get("accessibilite", "non conforme")
+    if status not in ACCESSIBILITY_STATUSES:
+        raise PluginError(f"{_setting_place(config, 'accessibilite')} : extra.accessibilite "
+                          f"« {status} » inconnu ; valeurs permises (RGAA) : "
+                          + ", ".join(ACCESSIBILITY_STATUSES) + ".")
     return variant, diffs
+
+
+# The three states the RGAA allows in the mention at the foot of every page.
+ACCESSIBILITY_STATUSES = ("non conforme", "partiellement conforme", "totalement conforme")
+# Pages a public body's site owes its visitors, with the Region's details to fill in.
+LEGAL_PAGES = {"accessibilite.md": "Déclaration d'accessibilité",
+               "mentions-legales.md": "Mentions légales",
+               "donnees-personnelles.md": "Données personnelles"}
+TO_FILL = "À COMPLÉTER"
+
+
+def _legal_pages_to_fill(config) -> list[str]:
+    """« mentions-legales.md (4 champs) »… for the legal pages still holding « À COMPLÉTER »."""
+    docs = Path(config.docs_dir).resolve()
+    root = Path(config.config_file_path).resolve().parent
+    where = docs.relative_to(root).as_posix() if docs.is_relative_to(root) else str(docs)
+    found = []
+    for name in LEGAL_PAGES:
+        path = docs / name
+        count = path.read_text(encoding="utf-8").count(TO_FILL) if path.is_file() else 0
+        if count:
+            found.append(f"{where}/{name} ({count} champ{'s' if count > 1 else ''})")
+    return found
 
 
 def on_config(config):
@@ -173,6 +204,13 @@ def on_config(config):
                  "le flux des nouveautés et les liens du PDF la contiendront. Renseignez "
                  "l'adresse réelle du site dans mkdocs.public.yml avant de publier.",
                  config.site_url)
+    if variant == "public" and _Process.command != "serve":
+        to_fill = _legal_pages_to_fill(config)
+        if to_fill:
+            # Info, as for site_url: the example content must still build under --strict.
+            log.info("achats : ATTENTION : pages légales encore « %s » : %s. Renseignez-les "
+                     "avant de publier (README, « Pages à compléter avant publication »).",
+                     TO_FILL, ", ".join(to_fill))
     # git writes the log on the other core while the entries are read and checked.
     reading = _history_reading(config, project, public=(variant == "public"))
     try:
@@ -269,6 +307,10 @@ def on_nav(nav, config, files):
 def on_env(env, config, files):
     """The theme environment: navigation rendered once per folder (achats.site.theme)."""
     prepare_env(env, config)
+    state_of(config).theme_scripts = csp.prepare_env(env, config,
+                                                     serving=_Process.command == "serve")
+    # For values read by scripts (search metadata): no markup, even once decoded.
+    env.filters["texte_brut"] = plain_text
     parallel.remember_env(config, env)
     return env
 
@@ -287,9 +329,11 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
 
 
 def on_page_content(html: str, page, config, files) -> str:
-    """Puts the generated cards, tables and lists back into the converted page, then marks
-    the glossary's abbreviations in all of it."""
-    return state_of(config).glossary.apply(unwrap(html))
+    """Puts the generated cards, tables and lists back into the converted page, marks the
+    glossary's abbreviations in all of it, then passes the whole through the allow-list
+    sanitiser (achats.sanitize): `achats check` has refused whatever content would lose
+    there, so this changes nothing on a checked page and is the defence in depth."""
+    return clean_generated(state_of(config).glossary.apply(unwrap(html)))
 
 
 def on_post_page(output: str, page, config) -> str:
@@ -318,12 +362,24 @@ def _write_history_pages(config, state: BuildState) -> None:
     """Writes the standalone history pages of this variant into the built site."""
     site = Path(config.site_dir)
     css = state.theme_css + [str(href) for href in config.extra_css]
+    status = (config.extra or {}).get("accessibilite", "non conforme")
     for rel, page in history_html_pages(state.ctx, css, state.history_diffs).items():
+        page = _with_legal_links(page, rel, status)
         target = site / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = target.with_name(f".{target.name}.tmp")
         temporary.write_text(page, encoding="utf-8")
         temporary.replace(target)
+
+
+def _with_legal_links(page: str, rel: str, status: str) -> str:
+    """A standalone history page with the footer mentions every page carries (the theme's
+    pages get them from partials/copyright.html)."""
+    root = "../" * rel.count("/")
+    links = (f' · <a href="{root}accessibilite/">Accessibilité : {html.escape(status)}</a>'
+             f' · <a href="{root}mentions-legales/">Mentions légales</a>'
+             f' · <a href="{root}donnees-personnelles/">Données personnelles</a>')
+    return page.replace("</p></footer>", links + "</p></footer>", 1)
 
 
 def on_post_build(config) -> None:
@@ -343,7 +399,8 @@ def on_post_build(config) -> None:
 def _after_build(config, state: BuildState, site: Path) -> None:
     if state.ctx.pdf:
         write_path_pdf(site, state.graph, site_url=config.site_url or "",
-                       site_name=config.site_name, variant=state.variant)
+                       site_name=config.site_name, variant=state.variant,
+                       history=state.history)
     elif _Process.command == "serve" and (config.extra or {}).get("pdf", True):
         log.info("achats : aperçu : le PDF du parcours n'est pas régénéré pendant « serve » "
                  "(achats build le produit).")
@@ -351,6 +408,9 @@ def _after_build(config, state: BuildState, site: Path) -> None:
         write_site_documents(state.project, state.graph, site)
     if not state.history_pages_written:
         _write_history_pages(config, state)
+    (site / "_headers").write_text(
+        csp.headers_file(config, state.theme_scripts, csp.base_urls(site, config.site_url)),
+        encoding="utf-8")
     if state.search_source is not None:
         try:
             index_site(site, state.variant, source_dir=state.search_source)
