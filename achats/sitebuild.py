@@ -20,8 +20,9 @@ _UNSAFE_IN_URL = re.compile(r"[\s\"'<>\\`]")
 
 
 def _check_first(project: Project):
-    # Signatures already verified by `achats check` or a previous build are not redone.
-    result = check_project(project, signature_cache=True)
+    # A build writes nothing into the source tree, not even the verdicts cache of
+    # `achats check`: signatures are verified afresh (in one pass, in the process).
+    result = check_project(project)
     if result.problems.errors:
         raise AchatsError(f"le contenu contient des erreurs ({result.problems.summary()}) : "
                           "rien n'a été construit.", result.problems)

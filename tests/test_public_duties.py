@@ -62,7 +62,10 @@ def parsed(page: Path) -> _Links:
 def public_site(tmp_path_factory) -> Path:
     """The bundled content's public variant."""
     folder = tmp_path_factory.mktemp("obligations") / "site-public"
-    return build_site(public=True, project=Project(REPO), site_dir=str(folder))
+    # The public variant needs its real address (mkdocs.yml's is this machine's).
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ACHATS_SITE_URL", "https://achats.region.example/")
+        return build_site(public=True, project=Project(REPO), site_dir=str(folder))
 
 
 def _pages(site: Path) -> list[Path]:

@@ -228,8 +228,7 @@ def points_here(site_url: str | None) -> bool:
 def _prepare(config, project: Project, variant: str, diffs: int, reading: HistoryReading):
     """on_config's work: check, graph, history (from ``reading``), generated pages."""
     # `achats build` has just checked the same files; plain `mkdocs build` has not.
-    result = getattr(config, CHECKED_ATTRIBUTE, None) or check_project(project,
-                                                                     signature_cache=True)
+    result = getattr(config, CHECKED_ATTRIBUTE, None) or check_project(project)
     if result.problems.errors:
         raise PluginError(
             "Le contenu contient des erreurs ; corrigez-les (achats check) :\n"
