@@ -58,16 +58,23 @@ def esc(text) -> str:
 
 @dataclass
 class RenderContext:
+    """How one variant renders: its view of the data (achats.variant) and where pages go.
+
+    ``graph`` and ``history`` hold only what the variant may show; renderers show what they
+    are given and never test the variant.
+    """
+
     graph: Graph
-    variant: str = "intranet"  # or "public"
-    history: object = None  # achats.history.History when git history is available
+    variant: str = "intranet"  # a label (the PDF's cover), never tested by renderers
+    history: object = None  # a history view (achats.variant) when git history is available
     site_url: str = ""
     pdf: bool = True  # the path's PDF is written after this build (not under `serve`)
     extra_sections: list = dc_field(default_factory=list)
 
-    @property
-    def public(self) -> bool:
-        return self.variant == "public"
+    @classmethod
+    def of_view(cls, view, **options) -> "RenderContext":
+        """The context of an ``achats.variant.View``."""
+        return cls(view.graph, view.name, view.history, **options)
 
     @property
     def vocab(self):

@@ -14,7 +14,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
 from ..audit import audit_public_site
-from ..graph import Graph, build_graph, restrict
+from ..graph import Graph, build_graph
 from ..history import HistoryReading, start_history
 from ..pdf import write_path_pdf
 from ..problems import AchatsError
@@ -27,6 +27,7 @@ from ..render.history import (DEFAULT_DIFFS, history_html_pages, history_section
 from ..schema import COLLECTIONS
 from ..search import index_site, searchable_copy
 from ..validate import CheckResult, check_project
+from ..variant import View, load_withdrawals, make_view
 from . import parallel
 from .theme import prepare_env
 
@@ -75,6 +76,7 @@ class BuildState:
     search_source: Path | None = None  # bare copies of the indexed pages, for Pagefind
     glossary: Glossary | None = None
     history_diffs: int = DEFAULT_DIFFS  # extra.historique_diffs
+    view: View | None = None  # what this variant shows (achats.variant)
 
 
 class RenderedOnRead(File):
@@ -196,18 +198,23 @@ def _prepare(config, project: Project, variant: str, diffs: int, reading: Histor
     if result.problems.warnings:
         log.info("achats : %d avertissement(s) dans le contenu (voir « achats check »).",
                  len(result.problems.warnings))
-    graph = build_graph(result.entries, result.vocab)
-    if variant == "public":
-        graph = restrict(graph, lambda e: e.is_public)
     history = reading.result()
     if history.warning:
         # Info, not warning: a shallow CI clone must still build under --strict.
         log.info("achats : ATTENTION : %s", history.warning)
+    try:
+        withdrawals = load_withdrawals(project.data_dir, history)
+    except AchatsError as exc:
+        raise PluginError(str(exc)) from None
+    # The one decision of what this variant shows; renderers only render the view.
+    view = make_view(variant == "public", build_graph(result.entries, result.vocab), history,
+                     withdrawals, diffs)
     # Under `serve` every save rebuilds: the PDF (seconds) waits for `achats build`.
     pdf = bool((config.extra or {}).get("pdf", True)) and _Process.command != "serve"
-    ctx = RenderContext(graph, variant, history, site_url=config.site_url or "", pdf=pdf)
+    ctx = RenderContext.of_view(view, site_url=config.site_url or "", pdf=pdf)
     ctx.extra_sections.append(history_section)
-    state = BuildState(project, variant, result, graph, history, ctx, history_diffs=diffs)
+    state = BuildState(project, variant, result, view.graph, history, ctx,
+                       history_diffs=diffs, view=view)
     state.pages = render_site(ctx, deferred=True)
     # The glossary's <abbr> tooltips go into each converted page (on_page_content).
     state.glossary = Glossary(result.vocab.glossary)

@@ -1,0 +1,529 @@
+"""The one place that decides what a reader of each variant may see (issue 15).
+
+Between the index and history stages and rendering: a ``View`` holds the graph of the
+entries the variant shows (in the public variant, copies without their internal fields)
+and a history view whose versions, messages and differences are the ones the variant may
+show. Renderers receive a view and never test the variant; the public audit
+(``achats.audit``) is the independent proof, and reads here what was withheld.
+
+Visibility is judged **version by version**: a past version of a file is public only if,
+at that commit, its own path (collection) and front matter made it public. A rapport
+d'étonnement moved into ``guides/`` stays internal for its whole life as a rapport; a guide
+committed with ``visibilite: interne`` is internal at that commit. The public history of an
+entry shows its public versions only, differences between two public versions only, and
+the first of them as « première version publique ». A commit message is public only when
+every entry file that the commit touched was public at that commit and still is.
+
+``content/data/retraits.yml`` withdraws versions published by mistake: the public history
+skips them (differences are computed across them), the intranet says they are withdrawn.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import posixpath
+import re
+from dataclasses import dataclass, field as dc_field
+from pathlib import Path
+
+import yaml
+
+from . import yamlsource
+from .graph import Graph, build_graph
+from .history import (History, Version, blob_text, document_diff, front_matter, is_entry_file,
+                      mask_ids, public_meta, read_blobs, GitError, UNKNOWN_DATE, NOT_COMMITTED,
+                      _describe)
+from .load import Entry
+from .problems import AchatsError, ProblemList
+from .schema import COLLECTIONS, PIECE_FIELDS
+from .schema.collections import MARCHE, Collection
+
+INTRANET, PUBLIC = "intranet", "public"
+WITHDRAWALS_FILE = "retraits.yml"  # in content/data
+
+
+# -- withdrawals: content/data/retraits.yml -----------------------------------------------------
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """A commit (or one entry's files in it) whose text the public must never see again."""
+
+    commit: str  # full id when the history is known, else as written
+    reason: str
+    line: int  # in retraits.yml
+    entry_id: str | None = None  # only this entry's files; None: every file of the commit
+
+    def note(self) -> str:
+        return (f"Version retirée de la variante publique ({WITHDRAWALS_FILE}, ligne "
+                f"{self.line}) : {self.reason}")
+
+
+@dataclass
+class Withdrawals:
+    items: list[Withdrawal] = dc_field(default_factory=list)
+
+    def find(self, commit: str, entry_id: str | None) -> Withdrawal | None:
+        for item in self.items:
+            if item.commit == commit and item.entry_id in (None, entry_id):
+                return item
+        return None
+
+    @property
+    def commits(self) -> set[str]:
+        return {item.commit for item in self.items}
+
+
+_HEX = re.compile(r"[0-9a-fA-F]{4,40}")
+_ENTRY_ID = re.compile(r"[A-Z]{2}-\d{3,}")
+_KEYS = {"commit", "motif", "fiche"}
+
+
+def load_withdrawals(data_dir: Path, history: History | None) -> Withdrawals:
+    """The withdrawals of ``data_dir/retraits.yml`` (none when the file is absent).
+
+    Every problem is reported with its line (``chemin:ligne: champ: erreur: message``) in one
+    AchatsError: a withdrawal that cannot be applied must stop the build, never be ignored.
+    With a readable history, each commit must name exactly one commit of the project.
+    """
+    path = Path(data_dir) / WITHDRAWALS_FILE
+    rel = f"content/data/{WITHDRAWALS_FILE}"
+    if not path.is_file():
+        return Withdrawals()
+    problems = ProblemList()
+    try:
+        text = path.read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
+        value, lines = yamlsource.parse(text)
+    except UnicodeDecodeError:
+        problems.add(rel, 1, "fichier", "le fichier n'est pas du texte UTF-8.")
+        raise _refused(problems)
+    except yamlsource.DuplicateKeyError as exc:
+        problems.add(rel, exc.line, exc.key, f"clé « {exc.key} » en double.")
+        raise _refused(problems)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        problems.add(rel, mark.line + 1 if mark else 1, "retraits", "YAML invalide : "
+                     + yamlsource.explain(getattr(exc, "problem", None) or str(exc)) + ".")
+        raise _refused(problems)
+    if value is None:
+        return Withdrawals()
+    if not isinstance(value, dict) or set(value) - {"retraits"}:
+        problems.add(rel, 1, "retraits", "le fichier doit contenir une seule clé « retraits », "
+                     "une liste de versions retirées (commit, motif, fiche facultative).")
+        raise _refused(problems)
+    items = value.get("retraits") or []
+    if not isinstance(items, list):
+        problems.add(rel, yamlsource.line_of(lines, "retraits"), "retraits",
+                     "« retraits » doit être une liste (une ligne « - commit: … » par version).")
+        raise _refused(problems)
+    commits = sorted({v.commit for key in history._by_path for v in history.versions(key)}) \
+        if history is not None and history.complete else None
+    found = []
+    for index, item in enumerate(items):
+        where = f"retraits[{index}]"
+        line = yamlsource.line_of(lines, where)
+        if not isinstance(item, dict):
+            problems.add(rel, line, where, "chaque retrait est un ensemble « commit », « motif » "
+                         "(et « fiche » facultative).")
+            continue
+        for key in sorted(set(map(str, item)) - _KEYS):
+            problems.add(rel, yamlsource.line_of(lines, f"{where}.{key}"), f"{where}.{key}",
+                         f"clé inconnue « {key} » (attendu : commit, motif, fiche).")
+        commit = item.get("commit")
+        commit = str(commit) if isinstance(commit, (str, int)) and not isinstance(commit, bool) \
+            else None
+        cline = yamlsource.line_of(lines, f"{where}.commit", line)
+        if commit is None or not _HEX.fullmatch(commit):
+            problems.add(rel, cline, f"{where}.commit", "identifiant de commit attendu (au moins "
+                         "4 caractères hexadécimaux, entre guillemets : « git log » le donne).")
+            continue
+        commit = commit.lower()
+        if commits is not None:
+            matching = [c for c in commits if c.startswith(commit)]
+            if not matching:
+                problems.add(rel, cline, f"{where}.commit", f"commit « {commit} » inconnu de "
+                             "l'historique git du projet (voir « achats history »).")
+                continue
+            if len(matching) > 1:
+                problems.add(rel, cline, f"{where}.commit", f"« {commit} » désigne plusieurs "
+                             "commits : donnez plus de caractères.")
+                continue
+            commit = matching[0]
+        reason = item.get("motif")
+        if not isinstance(reason, str) or not reason.strip():
+            problems.add(rel, yamlsource.line_of(lines, f"{where}.motif", line),
+                         f"{where}.motif", "motif obligatoire : pourquoi cette version est "
+                         "retirée (affiché sur l'intranet).")
+            continue
+        entry_id = item.get("fiche")
+        if entry_id is not None and (not isinstance(entry_id, str)
+                                     or not _ENTRY_ID.fullmatch(entry_id.strip().upper())):
+            problems.add(rel, yamlsource.line_of(lines, f"{where}.fiche", line),
+                         f"{where}.fiche", "identifiant de fiche attendu (ex. GU-001).")
+            continue
+        found.append(Withdrawal(commit, " ".join(reason.split()), line,
+                                entry_id.strip().upper() if entry_id else None))
+    if problems:
+        raise _refused(problems)
+    return Withdrawals(found)
+
+
+def _refused(problems: ProblemList) -> AchatsError:
+    return AchatsError("Le fichier des retraits contient des erreurs :\n" + problems.as_text(),
+                       problems)
+
+
+# -- the view -----------------------------------------------------------------------------------
+
+@dataclass
+class View:
+    """What one variant shows: its entries (graph) and its history (or None)."""
+
+    name: str  # INTRANET or PUBLIC: a label (the PDF's cover), never a branch in renderers
+    graph: Graph
+    history: object = None  # IntranetHistory, PublicHistory, or None without git
+    withdrawals: Withdrawals = dc_field(default_factory=Withdrawals)
+
+
+def make_view(public: bool, graph: Graph, history: History | None,
+              withdrawals: Withdrawals | None = None, diffs: int = 5) -> View:
+    """The view of ``graph`` (every entry) and ``history`` for one variant."""
+    withdrawals = withdrawals or Withdrawals()
+    if not public:
+        shown = IntranetHistory(history, withdrawals) if history is not None else None
+        return View(INTRANET, graph, shown, withdrawals)
+    public_graph = build_graph([public_entry(e) for e in graph.entries if e.is_public],
+                               graph.vocab)
+    shown = PublicHistory(history, public_graph, withdrawals, diffs) \
+        if history is not None else None
+    return View(PUBLIC, public_graph, shown, withdrawals)
+
+
+def public_entry(entry: Entry) -> Entry:
+    """A copy of ``entry`` without the fields the schema declares internal (at any depth)."""
+    return dataclasses.replace(entry, meta=public_meta(entry.collection.fields, entry.meta))
+
+
+# -- history views --------------------------------------------------------------------------------
+
+@dataclass
+class FileChange:
+    """What a history page shows for one file in one version."""
+
+    version: Version
+    note: str | None = None  # shown instead of a difference (first version, deleted...)
+    old: str | None = None
+    new: str | None = None
+    renamed_from: str | None = None  # the compared version's path, when the file moved
+    meta_filter: object = None  # dict -> dict for the public variant
+    text_filter: object = None  # str -> str for the public variant
+
+    def diff(self):
+        return document_diff(self.old, self.new, meta_filter=self.meta_filter,
+                             text_filter=self.text_filter)
+
+
+FIRST_VERSION = "Première version de ce fichier."
+FIRST_PUBLIC = "Première version publique de ce fichier."
+DELETED = "Fichier supprimé dans cette version."
+
+
+class _HistoryView:
+    """What both variants share: dates and grouping from the versions a variant shows."""
+
+    def __init__(self, history: History):
+        self.raw = history
+        self.root, self.prefix = history.root, history.prefix
+        self.available, self.complete = history.available, history.complete
+        self.warning = history.warning
+
+    def entry_commits(self, entry: Entry) -> list[list[Version]]:
+        raise NotImplementedError
+
+    def entry_updated(self, entry: Entry):
+        found = self.entry_commits(entry) if self.complete else []
+        return max((v.date for group in found for v in group), default=None)
+
+    def updated_label(self, entry: Entry) -> str:
+        if not self.complete:
+            return UNKNOWN_DATE
+        when = self.entry_updated(entry)
+        return f"le {when.strftime('%d/%m/%Y')}" if when else NOT_COMMITTED
+
+    def authors(self, entry: Entry) -> list[str]:
+        seen: dict[str, None] = {}
+        for group in self.entry_commits(entry):
+            for version in group:
+                if version.author:
+                    seen.setdefault(version.author, None)
+        return list(seen)
+
+    def note(self, version: Version, entry: Entry) -> str | None:
+        return None
+
+    def recent_changes(self, graph: Graph, limit: int):
+        """The latest changes of the graph's entries: (date, entry, French description)."""
+        if not self.available:
+            return []
+        events = []
+        for entry in graph.entries:
+            for group in self.entry_commits(entry):
+                events.append((group[0].order, group[0].date, entry,
+                               self.describe(entry, group)))
+        events.sort(key=lambda ev: (ev[0], ev[2].id or ""))
+        return [(when, entry, what) for _order, when, entry, what in events[:limit]]
+
+    def describe(self, entry: Entry, group: list[Version]) -> str:
+        return _describe(entry, group, self.subject(group[0]))
+
+
+class IntranetHistory(_HistoryView):
+    """Every version, message and author; withdrawn versions say so."""
+
+    def __init__(self, history: History, withdrawals: Withdrawals):
+        super().__init__(history)
+        self.withdrawals = withdrawals
+        self._blobs: dict = {}
+        self._failure: str | None = None
+
+    def entry_commits(self, entry: Entry) -> list[list[Version]]:
+        return self.raw.entry_commits(entry)
+
+    def subject(self, version: Version) -> str | None:
+        return version.subject
+
+    def note(self, version: Version, entry: Entry) -> str | None:
+        found = self.withdrawals.find(version.commit, entry.id)
+        return found.note() if found else None
+
+    def prepare(self, plans) -> None:
+        """Reads, with one `git cat-file`, both sides of every difference ``plans`` show."""
+        specs = [spec for _entry, groups in plans for group in groups for v in group
+                 if v.status not in ("A", "D")
+                 for spec in (self._old_spec(v), self._new_spec(v))]
+        try:
+            self._blobs = read_blobs(self.root, specs)
+        except GitError as exc:
+            self._failure = str(exc)
+
+    def _old_spec(self, v: Version) -> str:
+        return f"{v.commit}^:{self.prefix}{v.before_path}"
+
+    def _new_spec(self, v: Version) -> str:
+        return f"{v.commit}:{self.prefix}{v.path}"
+
+    def change(self, entry: Entry, version: Version) -> FileChange:
+        if version.status == "A":
+            return FileChange(version, FIRST_VERSION)
+        if version.status == "D":
+            return FileChange(version, DELETED)
+        if self._failure:
+            return FileChange(version, f"Différence indisponible : {self._failure}")
+        old = blob_text(self._blobs.get(self._old_spec(version)))
+        new = blob_text(self._blobs.get(self._new_spec(version)))
+        moved = version.old_path if version.status == "R" else None
+        return FileChange(version, None, old, new, moved)
+
+
+def collection_at(path: str) -> tuple[Collection | None, bool]:
+    """The collection a file belonged to by its path, and whether it is a tender's piece."""
+    parts = path.split("/")
+    for collection in COLLECTIONS.values():
+        folder = collection.folder.split("/")
+        if parts[:len(folder)] != folder or not path.endswith(".md"):
+            continue
+        depth = len(parts) - len(folder)
+        if not collection.in_folders and depth == 1:
+            return collection, False
+        if collection.in_folders and depth == 2:
+            return collection, parts[-1] != "index.md"
+    return None, False
+
+
+@dataclass
+class Withheld:
+    """A version of a public entry that the public does not see, kept for the audit."""
+
+    entry: Entry
+    version: Version
+    text: str | None
+    why: str  # "interne" or "retrait"
+
+
+class PublicHistory(_HistoryView):
+    """Versions judged one by one: only public, not withdrawn versions are shown.
+
+    Every version of the public entries' files is read once (one `git cat-file --batch`)
+    to judge its front matter at its commit; the texts the pages compare are kept.
+    """
+
+    def __init__(self, history: History, graph: Graph, withdrawals: Withdrawals,
+                 diffs: int = 5):
+        super().__init__(history)
+        self.graph = graph
+        self.withdrawals = withdrawals
+        self.known_ids = graph.by_id
+        self._groups: dict[str, list[list[Version]]] = {}
+        self._previous: dict[tuple[str, str], Version | None] = {}  # shown -> shown before
+        self._texts: dict[tuple[str, str], str | None] = {}
+        self._shown: set[tuple[str, str]] = set()  # (commit, current path) shown
+        self._public_commit: dict[str, bool] = {}
+        self.withheld: list[Withheld] = []
+        self.shown_texts: dict[str, list[str]] = {}  # entry rel -> texts (entries with withheld)
+        self.failure: str | None = None
+        if history.complete:
+            self._judge(diffs)
+
+    # -- judging ---------------------------------------------------------------------------
+
+    def _judge(self, diffs: int) -> None:
+        prefix = self.prefix
+        files = [(entry, rel) for entry in self.graph.entries
+                 for rel in History.entry_paths(entry)]
+        specs = []
+        for _entry, rel in files:
+            for v in self.raw.versions(rel):
+                if v.status != "D":
+                    specs.append(f"{v.commit}:{prefix}{v.path}")
+                    collection, piece = collection_at(v.path)
+                    if piece:
+                        specs.append(f"{v.commit}:{prefix}{posixpath.dirname(v.path)}/index.md")
+        try:
+            blobs = read_blobs(self.root, specs)
+        except GitError as exc:
+            blobs, self.failure = {}, str(exc)
+        for entry in self.graph.entries:
+            shown_versions: list[Version] = []
+            texts: dict[tuple[str, str], str | None] = {}
+            withheld: list[Withheld] = []
+            for rel in History.entry_paths(entry):
+                previous: Version | None = None
+                for v in reversed(self.raw.versions(rel)):  # oldest first
+                    text = blob_text(blobs.get(f"{v.commit}:{prefix}{v.path}"))
+                    why = self._withheld_because(entry, v, text, blobs)
+                    if why:
+                        withheld.append(Withheld(entry, v, text, why))
+                        continue
+                    self._shown.add((v.commit, rel))
+                    self._previous[(v.commit, v.path)] = previous
+                    texts[(v.commit, v.path)] = text
+                    shown_versions.append(v)
+                    previous = v
+            shown_versions.sort(key=lambda v: (v.order, v.path))
+            groups: dict[str, list[Version]] = {}
+            for v in shown_versions:
+                groups.setdefault(v.commit, []).append(v)
+            self._groups[entry.rel] = list(groups.values())
+            keep = {(v.commit, v.path) for group in list(groups.values())[:diffs] for v in group}
+            keep |= {(p.commit, p.path) for key in list(keep)
+                     if (p := self._previous.get(key)) is not None}
+            self._texts.update({key: texts[key] for key in keep if key in texts})
+            if withheld:
+                self.withheld += withheld
+                self.shown_texts[entry.rel] = [t for t in texts.values() if t]
+
+    def _withheld_because(self, entry: Entry, v: Version, text: str | None,
+                          blobs: dict) -> str | None:
+        if v.status == "D" or text is None:
+            return "interne"
+        if self.withdrawals.find(v.commit, entry.id):
+            return "retrait"
+        collection, piece = collection_at(v.path)
+        if collection is None:
+            return "interne"
+        if piece:
+            index = blob_text(blobs.get(
+                f"{v.commit}:{self.prefix}{posixpath.dirname(v.path)}/index.md"))
+            meta = front_matter(index) if index is not None else None
+            return None if meta is not None and MARCHE.visibility(meta) == "public" \
+                else "interne"
+        meta = _meta_or_none(text)
+        if meta is None or collection.visibility(meta) != "public":
+            return "interne"
+        return None
+
+    # -- what the pages ask -----------------------------------------------------------------
+
+    def entry_commits(self, entry: Entry) -> list[list[Version]]:
+        return [[_anonymous(v) for v in group] for group in self._groups.get(entry.rel, [])]
+
+    def is_public_commit(self, commit: str) -> bool:
+        """Every entry file the commit touched was public then, and still is, and the commit
+        is not withdrawn."""
+        known = self._public_commit.get(commit)
+        if known is None:
+            known = True
+            for key in self.raw.commit_files(commit):
+                for v in self.raw.versions(key):
+                    if v.commit != commit:
+                        continue
+                    if (is_entry_file(v.path) or (v.old_path and is_entry_file(v.old_path))) \
+                            and (commit, key) not in self._shown:
+                        known = False
+            if any(w.commit == commit for w in self.withdrawals.items):
+                known = False
+            self._public_commit[commit] = known
+        return known
+
+    def subject(self, version: Version) -> str | None:
+        if not self.is_public_commit(version.commit):
+            return None
+        return mask_ids(version.subject, self.known_ids)
+
+    def describe(self, entry: Entry, group: list[Version]) -> str:
+        subject = self.subject(group[0])
+        main = next((v for v in group if v.path == entry.rel or
+                     collection_at(v.path)[0] is not None and not collection_at(v.path)[1]),
+                    None)
+        if main is not None and self._previous.get((main.commit, main.path)) is None:
+            verb = "première version publique"
+        elif main is None:
+            verb = "pièces modifiées" if len(group) > 1 else "pièce modifiée"
+        else:
+            verb = "modifiée"
+        return f"{verb} : {subject}" if subject else verb
+
+    def prepare(self, plans) -> None:
+        """Nothing to read: the texts were read when the versions were judged."""
+
+    def change(self, entry: Entry, version: Version) -> FileChange:
+        key = (version.commit, version.path)
+        if self.failure:
+            return FileChange(version, f"Différence indisponible : {self.failure}")
+        before = self._previous.get(key)
+        if before is None:
+            return FileChange(version, FIRST_PUBLIC)
+        fields = PIECE_FIELDS if collection_at(version.path)[1] else entry.collection.fields
+        known = self.known_ids
+        return FileChange(
+            version, None, self._texts.get((before.commit, before.path)), self._texts.get(key),
+            before.path if before.path != version.path else None,
+            meta_filter=lambda meta: public_meta(fields, meta),
+            text_filter=lambda text: mask_ids(text, known))
+
+    # -- what the audit asks ------------------------------------------------------------------
+
+    def hidden_commits(self) -> dict[str, str]:
+        """Commit -> message, for every commit of the history whose message is not public."""
+        hidden = {}
+        for key in self.raw._by_path:
+            for v in self.raw.versions(key):
+                if v.commit not in hidden and not self.is_public_commit(v.commit):
+                    hidden[v.commit] = v.subject
+        return hidden
+
+    def public_subjects(self) -> set[str]:
+        return {v.subject for key in self.raw._by_path for v in self.raw.versions(key)
+                if self.is_public_commit(v.commit)}
+
+
+def _anonymous(version: Version) -> Version:
+    if version.author is None and version.email is None:
+        return version
+    return dataclasses.replace(version, author=None, email=None)
+
+
+def _meta_or_none(text: str) -> dict | None:
+    """The front matter of a version, None when unreadable (then it is not public)."""
+    from .history import _split_version
+
+    return _split_version(text).meta
