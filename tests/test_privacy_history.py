@@ -1,0 +1,274 @@
+"""Issue 15: the public variant judged version by version, in real git repositories.
+
+One repository, built once per variant, lives through several scenarios one after the other,
+each on its own entries and with its own « fuite-… » canary strings: a canary of a scenario
+must appear nowhere in the public output (pages, history pages, nouveautes.xml, sitemap,
+Pagefind fragments decompressed, the PDF's text, file names) and somewhere in the intranet
+output. Every difference is shown (extra.historique_diffs: 100), so no old version escapes
+the check by being too old to be compared.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from achats.audit import PublicLeakError, audit_public_site
+from achats.project import Project
+from achats.sitebuild import build_site
+from test_public_variant import _git, make_canary_project, output_texts
+
+GUIDE = "---\nid: {id}\ntitre: {titre}\netape: besoin\n{extra}---\n{body}\n"
+RAPPORT = "---\nid: {id}\ntitre: {titre}\n{extra}---\n{body}\n"
+
+
+def write(root: Path, rel: str, text: str) -> None:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def commit(root: Path, message: str) -> str:
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", message)
+    import subprocess
+    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
+                          text=True, check=True).stdout.strip()
+
+
+# Enough shared text for git to see a move with a rewritten front matter as a rename.
+COMMON = "".join(f"Ligne commune numéro {n} du texte qui reste après le déplacement.\n"
+                 for n in range(12)) + "\n"
+
+# Scenario -> its canaries (each must be absent from the public site, present on the intranet).
+SCENARIOS: dict[str, list[str]] = {}
+
+
+def move_across_collections(root: Path) -> None:
+    """An internal rapport with a confidential paragraph, moved with `git mv` into guides/
+    as a public chapter without that paragraph."""
+    SCENARIOS["deplacement"] = ["fuite-titre-ancien", "fuite-paragraphe-confidentiel",
+                                "fuite-message-rapport", "fuite-rapport-deplace", "RA-009"]
+    old = "content/rapports/ra-009-fuite-rapport-deplace.md"
+    write(root, old, RAPPORT.format(
+        id="RA-009", titre="Visite fuite-titre-ancien", extra="",
+        body=COMMON + "Le fournisseur a présenté ses prix.\n\n"
+             "Paragraphe fuite-paragraphe-confidentiel : marges et noms des acheteurs.\n"))
+    commit(root, "Rapport fuite-message-rapport (première visite)")
+    path = root / old
+    path.write_text(path.read_text(encoding="utf-8").replace("ses prix", "ses prix et "
+                                                             "ses délais"), encoding="utf-8")
+    commit(root, "Rapport fuite-message-rapport, complété")
+    _git(root, "mv", old, "guides/gu-009-chapitre-issu-visite.md")
+    write(root, "guides/gu-009-chapitre-issu-visite.md", GUIDE.format(
+        id="GU-009", titre="Chapitre issu d'une visite", extra="",
+        body=COMMON + "Le fournisseur a présenté ses prix et ses délais.\n"))
+    commit(root, "Chapitre tiré d'une visite")
+
+
+def internal_then_public(root: Path) -> None:
+    """A guide chapter committed as `visibilite: interne`, then made public."""
+    SCENARIOS["interne-puis-public"] = ["fuite-brouillon-guide", "fuite-message-brouillon",
+                                        "fuite-titre-brouillon"]
+    rel = "guides/gu-010-chapitre-brouillon.md"
+    write(root, rel, GUIDE.format(id="GU-010", titre="Chapitre fuite-titre-brouillon",
+                                  extra="visibilite: interne\n",
+                                  body="Premier jet fuite-brouillon-guide, à relire.\n"))
+    commit(root, "Brouillon fuite-message-brouillon")
+    write(root, rel, GUIDE.format(id="GU-010", titre="Chapitre fuite-titre-brouillon",
+                                  extra="visibilite: interne\n",
+                                  body="Second jet fuite-brouillon-guide, relu.\n"))
+    commit(root, "Relecture fuite-message-brouillon")
+    write(root, rel, GUIDE.format(id="GU-010", titre="Chapitre publié", extra="",
+                                  body="Le texte définitif du chapitre.\n"))
+    commit(root, "Publication du chapitre")
+    write(root, rel, GUIDE.format(id="GU-010", titre="Chapitre publié", extra="",
+                                  body="Le texte définitif et relu du chapitre.\n"))
+    commit(root, "Correction publique du chapitre")
+
+
+def paste_and_withdraw(root: Path) -> None:
+    """A confidential sentence pasted into a public chapter, removed in the next commit, and
+    that version withdrawn in content/data/retraits.yml. A second chapter gets the same
+    treatment without the withdrawal: its sentence stays visible (the control)."""
+    SCENARIOS["retrait"] = ["fuite-phrase-collee"]
+    for ident, rel in (("GU-020", "guides/gu-020-retrait.md"),
+                       ("GU-021", "guides/gu-021-temoin.md")):
+        write(root, rel, GUIDE.format(id=ident, titre=f"Chapitre {ident}", extra="",
+                                      body="Un texte public.\n"))
+    commit(root, "Deux chapitres publics")
+    write(root, "guides/gu-020-retrait.md", GUIDE.format(
+        id="GU-020", titre="Chapitre GU-020", extra="",
+        body="Un texte public.\n\nCollé par erreur : fuite-phrase-collee.\n"))
+    write(root, "guides/gu-021-temoin.md", GUIDE.format(
+        id="GU-021", titre="Chapitre GU-021", extra="",
+        body="Un texte public.\n\nPhrase témoin temoin-phrase-non-retiree.\n"))
+    pasted = commit(root, "Précisions")
+    for ident, rel in (("GU-020", "guides/gu-020-retrait.md"),
+                       ("GU-021", "guides/gu-021-temoin.md")):
+        write(root, rel, GUIDE.format(id=ident, titre=f"Chapitre {ident}", extra="",
+                                      body="Un texte public.\n"))
+    commit(root, "Retire les précisions")
+    write(root, "content/data/retraits.yml",
+          "retraits:\n"
+          f"  - commit: \"{pasted[:10]}\"\n"
+          "    fiche: GU-020\n"
+          "    motif: phrase confidentielle collée par erreur\n")
+    commit(root, "Retrait d'une version publiée par erreur")
+
+
+def mixed_commit(root: Path) -> None:
+    """One commit touching an internal and a public file."""
+    SCENARIOS["commit-mixte"] = ["fuite-message-mixte"]
+    path = root / "guides/guide-public.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nUne phrase de plus.\n",
+                    encoding="utf-8")
+    rapport = root / "content/rapports/ra-002-canari-fichier-rapport.md"
+    rapport.write_text(rapport.read_text(encoding="utf-8") + "\nUne phrase interne.\n",
+                       encoding="utf-8")
+    commit(root, "Relecture croisée fuite-message-mixte")
+
+
+def deleted_while_internal(root: Path) -> None:
+    """An internal rapport created along with a public change, then deleted."""
+    SCENARIOS["supprime"] = ["fuite-rapport-supprime", "fuite-message-supprime", "RA-011"]
+    write(root, "content/rapports/ra-011-fuite-rapport-supprime.md", RAPPORT.format(
+        id="RA-011", titre="Visite fuite-rapport-supprime", extra="", body="Notes.\n"))
+    path = root / "guides/gu-010-chapitre-brouillon.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nVoir aussi la visite.\n",
+                    encoding="utf-8")
+    commit(root, "Visite fuite-message-supprime et renvoi")
+    (root / "content/rapports/ra-011-fuite-rapport-supprime.md").unlink()
+    commit(root, "Supprime la visite fuite-message-supprime")
+
+
+def message_naming_internal_entry(root: Path) -> None:
+    """A public-only commit whose message names an internal entry by its ID."""
+    SCENARIOS["message-id"] = ["RA-002 dans le message"]
+    path = root / "guides/gu-021-temoin.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nUne dernière phrase.\n",
+                    encoding="utf-8")
+    commit(root, "Reprend RA-002 dans le message")
+
+
+def clause_validated(root: Path) -> None:
+    """A clause « proposée » (internal), then validated: its draft text stays internal."""
+    from achats.fingerprint import fingerprint
+    from achats.load import split_front_matter
+    from achats.problems import ProblemList
+
+    SCENARIOS["clause-validee"] = ["fuite-texte-projet-clause"]
+    rel = "clauses/cl-009-clause-sociale.md"
+    base = ("---\nid: CL-009\ntitre: Clause d'insertion\ntype: condition_execution\n"
+            "piliers: [social]\nfamilles: [services]\nbase_legale: [L2112-2]\n"
+            "document: CCAP\nniveau: socle\ntexte: \"{texte}\"\n"
+            "verification: \"Attestations trimestrielles.\"\nstatut: {statut}\n{validation}"
+            "---\nCommentaire.\n")
+    write(root, rel, base.format(texte="Projet fuite-texte-projet-clause à discuter.",
+                                 statut="proposee", validation=""))
+    commit(root, "Clause proposée")
+    text = base.format(texte="L'entreprise réserve 5 % des heures à l'insertion.",
+                       statut="validee", validation="")
+    meta = split_front_matter(text, rel, ProblemList()).meta
+    validation = ("validation:\n  par: DAJCP\n  le: 2026-11-25\n"
+                  f"  empreinte: {fingerprint(meta)}\n")
+    write(root, rel, base.format(texte="L'entreprise réserve 5 % des heures à l'insertion.",
+                                 statut="validee", validation=validation))
+    commit(root, "Clause validée par la DAJCP")
+
+
+STEPS = [move_across_collections, internal_then_public, paste_and_withdraw, mixed_commit,
+         deleted_while_internal, message_naming_internal_entry, clause_validated]
+
+
+@pytest.fixture(scope="module")
+def sites(tmp_path_factory):
+    """The repository after every scenario, and both of its sites (texts)."""
+    root = make_canary_project(tmp_path_factory.mktemp("vie") / "projet")
+    config = root / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "extra:\n", "extra:\n  historique_diffs: 100\n", 1), encoding="utf-8")
+    commit(root, "Toutes les différences affichées")
+    for step in STEPS:
+        step(root)
+    intranet = build_site(public=False, site_dir=str(root / "site"), project=Project(root))
+    public = build_site(public=True, site_dir=str(root / "site-public"), project=Project(root))
+    return root, output_texts(intranet), output_texts(public)
+
+
+def hits(texts: dict[str, str], needle: str) -> list[str]:
+    pattern = re.compile(re.escape(needle), re.IGNORECASE)
+    return [rel for rel, text in texts.items() if pattern.search(rel) or pattern.search(text)]
+
+
+def check_scenario(sites, name: str, not_on_intranet=()) -> None:
+    _root, intranet, public = sites
+    for canary in SCENARIOS[name]:
+        assert hits(public, canary) == [], canary
+        if canary not in not_on_intranet:
+            assert hits(intranet, canary), canary
+
+
+def test_move_from_internal_rapport_to_public_guide(sites):
+    check_scenario(sites, "deplacement")
+    _root, intranet, public = sites
+    page = public["historique/gu-009/index.html"]
+    assert "Première version publique de ce fichier." in page
+    assert "1 version enregistrée" in page
+    assert "Chapitre tiré d'une visite" in page  # that commit was public: its message shows
+    assert "fuite-paragraphe-confidentiel" in intranet["historique/gu-009/index.html"]
+
+
+def test_internal_then_public_chapter(sites):
+    check_scenario(sites, "interne-puis-public")
+    _root, _intranet, public = sites
+    page = public["historique/gu-010/index.html"]
+    assert "Première version publique de ce fichier." in page
+    assert "<del>" in page and "Correction publique du chapitre" in page
+
+
+def test_withdrawn_version_is_skipped_and_control_is_not(sites):
+    check_scenario(sites, "retrait")
+    _root, intranet, public = sites
+    assert hits(public, "temoin-phrase-non-retiree")  # not withdrawn: still published
+    page = intranet["historique/gu-020/index.html"]
+    assert "Version retirée de la variante publique (retraits.yml, ligne 2)" in page
+    assert "phrase confidentielle collée par erreur" in page
+    assert "Version retirée" not in public["historique/gu-020/index.html"]
+
+
+def test_commit_touching_internal_and_public_files(sites):
+    check_scenario(sites, "commit-mixte")
+    _root, _intranet, public = sites
+    assert "modification" in public["historique/gu-001/index.html"]
+
+
+def test_entry_deleted_while_internal(sites):
+    """A deleted entry has no page on either variant; its commits' messages are on the
+    intranet history of the public chapter they also changed, not on the public one."""
+    check_scenario(sites, "supprime", not_on_intranet={"fuite-rapport-supprime", "RA-011"})
+    _root, intranet, _public = sites
+    assert "fuite-message-supprime" in intranet["historique/gu-010/index.html"]
+
+
+def test_message_naming_an_internal_entry_is_masked(sites):
+    _root, intranet, public = sites
+    assert "Reprend RA-002 dans le message" in intranet["historique/gu-021/index.html"]
+    page = public["historique/gu-021/index.html"]
+    assert "Reprend [fiche réservée à l'intranet] dans le message" in page
+    assert not re.search(r"\bRA-002\b", page)
+
+
+def test_clause_draft_text_stays_internal(sites):
+    check_scenario(sites, "clause-validee")
+    _root, _intranet, public = sites
+    assert "Première version publique" in public["historique/cl-009/index.html"]
+
+
+def test_no_author_on_public_history_pages(sites):
+    _root, intranet, public = sites
+    assert hits(intranet, "canari-auteur")
+    assert hits(public, "canari-auteur") == []
