@@ -527,3 +527,105 @@ def _meta_or_none(text: str) -> dict | None:
     from .history import _split_version
 
     return _split_version(text).meta
+
+
+# -- what was withheld: the audit's needles (achats.audit) -----------------------------------------
+
+MIN_FRAGMENT = 20  # shorter sentences of withheld text are too generic to prove a leak
+
+_MARKUP = re.compile(r"\[\[([A-Za-z]{2}-\d{3,})(?:\|([^\]\n]+))?\]\]|[*_`#>|\[\]]+")
+_SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\n+")
+
+
+def _fragments(text: str) -> list[str]:
+    """Sentences of a Markdown text as a reader would see them, without markup."""
+    plain = _MARKUP.sub(lambda m: (m.group(2) or m.group(1) or "") if m.group(1) else " ",
+                        text or "")
+    return [" ".join(part.split()) for part in _SENTENCE_END.split(plain) if part.strip()]
+
+
+def _leaves(value) -> list[str]:
+    if isinstance(value, dict):
+        return [leaf for item in value.values() for leaf in _leaves(item)]
+    if isinstance(value, list):
+        return [leaf for item in value for leaf in _leaves(item)]
+    return [str(value).strip()] if isinstance(value, str) and value.strip() else []
+
+
+@dataclass(frozen=True)
+class WithheldValue:
+    kind: str  # id, titre, slug, texte, commit
+    value: str
+    entry_id: str
+    entry_rel: str
+    version: str  # short commit id
+    why: str  # interne, retrait
+
+
+def withheld_values(history: PublicHistory, public_slugs: set[str],
+                    public_ids: set[str]) -> list[WithheldValue]:
+    """What the public history withheld and must therefore appear nowhere in the public site:
+    for every withheld version of a public entry, its paths, ID and title when they differ
+    from today's, and every sentence of its text and fields that no shown version has; the
+    messages of commits whose message is not public; the paths of entry files that no longer
+    exist (deleted or moved away)."""
+    found: list[WithheldValue] = []
+    for item in history.withheld:
+        entry, v = item.entry, item.version
+        shown = "\n".join(_normal(f) for t in history.shown_texts.get(entry.rel, [])
+                          for f in _version_fragments(t))
+
+        def add(kind: str, value: str) -> None:
+            found.append(WithheldValue(kind, value, entry.id or entry.rel, entry.rel, v.short,
+                                       item.why))
+
+        for path in filter(None, (v.path, v.old_path)):
+            for segment in _slugs(path):
+                if segment.lower() not in public_slugs:
+                    add("slug", segment)
+        if item.text is None:
+            continue
+        meta = front_matter(item.text)
+        old_id = meta.get("id")
+        if isinstance(old_id, str) and old_id.strip().lower() not in public_ids:
+            add("id", old_id.strip())
+        title = meta.get("titre")
+        if isinstance(title, str) and _normal(title) != _normal(entry.title) \
+                and _normal(title) not in shown:
+            add("titre", title.strip())
+        for fragment in _version_fragments(item.text):
+            if len(fragment) >= MIN_FRAGMENT and _normal(fragment) not in shown:
+                add("texte", fragment)
+    published = "\n".join(_normal(s) for s in history.public_subjects())
+    for commit, subject in history.hidden_commits().items():
+        if _normal(subject) not in published:  # also a public message: proves nothing
+            found.append(WithheldValue("commit", subject, "", "", commit[:7], "interne"))
+    current = {rel for e in history.graph.entries for rel in History.entry_paths(e)}
+    for key in history.raw._by_path:
+        if is_entry_file(key) and key not in current and not (history.root / key).exists():
+            for segment in _slugs(key):
+                if segment.lower() not in public_slugs:
+                    found.append(WithheldValue("slug", segment, "", key, "", "supprimée"))
+    return found
+
+
+def _version_fragments(text: str) -> list[str]:
+    """Sentences of a version: its front-matter values (but its ID) and its body."""
+    from .history import _split_version
+
+    version = _split_version(text)
+    meta = version.meta or {}
+    values = _leaves({k: v for k, v in meta.items() if k != "id"})
+    return [f for value in values + [version.body] for f in _fragments(value)]
+
+
+def _slugs(path: str) -> list[str]:
+    """The names a file's page had in URLs: its file name, or its tender's folder."""
+    collection, piece = collection_at(path)
+    if collection is not None and collection.in_folders:
+        return [posixpath.basename(posixpath.dirname(path))]
+    return [posixpath.splitext(posixpath.basename(path))[0]]
+
+
+def _normal(text: str) -> str:
+    return " ".join((text or "").split()).lower().replace("\u2019", "'")

@@ -272,3 +272,52 @@ def test_no_author_on_public_history_pages(sites):
     _root, intranet, public = sites
     assert hits(intranet, "canari-auteur")
     assert hits(public, "canari-auteur") == []
+
+
+# -- the audit searches the history too ----------------------------------------------------------
+
+def public_state(root: Path):
+    """The state of a public build of ``root``, as on_config makes it (with its view)."""
+    from achats.graph import build_graph
+    from achats.history import read_history
+    from achats.site.build import BuildState
+    from achats.validate import check_project
+    from achats.variant import load_withdrawals, make_view
+
+    project = Project(root)
+    result = check_project(project)
+    history = read_history(root, public=True)
+    view = make_view(True, build_graph(result.entries, result.vocab), history,
+                     load_withdrawals(project.data_dir, history), diffs=100)
+    return BuildState(project, "public", result, view.graph, history, view=view)
+
+
+@pytest.mark.parametrize("leak, described", [
+    ("Paragraphe fuite-paragraphe-confidentiel : marges et noms des acheteurs.",
+     "texte de la version"),
+    ("Visite fuite-titre-ancien", "titre de la version"),
+    ('<a href="/rapports/ra-009-fuite-rapport-deplace/">lien</a>', "adresse (slug)"),
+    ("Collé par erreur : fuite-phrase-collee.", "retirée (retraits.yml)"),
+    ("Premier jet fuite-brouillon-guide, à relire.", "de la fiche GU-010"),
+    ("Rapport fuite-message-rapport (première visite)", "message du commit"),
+    ("Projet fuite-texte-projet-clause à discuter.", "de la fiche CL-009"),
+    ('<a href="/rapports/ra-011-fuite-rapport-supprime/">lien</a>',
+     "content/rapports/ra-011-fuite-rapport-supprime.md, supprimée ou déplacée"),
+])
+def test_audit_refuses_what_the_history_withheld(sites, tmp_path, leak, described):
+    """Text, titles, paths and messages of versions that were never public (or withdrawn)
+    fail the audit when written into a public page."""
+    root, _intranet, _public = sites
+    site = tmp_path / "site-public"
+    shutil.copytree(root / "site-public", site)
+    state = public_state(root)
+    audit_public_site(site, state)  # the clean site passes
+    shutil.rmtree(site)
+    shutil.copytree(root / "site-public", site)
+    page = site / "guides/guide-public/index.html"
+    page.write_text(page.read_text(encoding="utf-8").replace(
+        "</article>", f"<p>{leak}</p></article>"), encoding="utf-8")
+    with pytest.raises(PublicLeakError) as caught:
+        audit_public_site(site, state)
+    assert "guides/guide-public/index.html" in str(caught.value)
+    assert described in str(caught.value)
