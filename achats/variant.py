@@ -63,8 +63,8 @@ class Withdrawals:
     items: list[Withdrawal] = dc_field(default_factory=list)
 
     def find(self, commit: str, entry_id: str | None) -> Withdrawal | None:
-        for item in self.items:
-            if item.commit == commit and item.entry_id in (None, entry_id):
+        for item in self.items:  # a prefix when the history could not be read to check it
+            if commit.startswith(item.commit) and item.entry_id in (None, entry_id):
                 return item
         return None
 
@@ -459,7 +459,7 @@ class PublicHistory(_HistoryView):
                     if (is_entry_file(v.path) or (v.old_path and is_entry_file(v.old_path))) \
                             and (commit, key) not in self._shown:
                         known = False
-            if any(w.commit == commit for w in self.withdrawals.items):
+            if any(commit.startswith(w.commit) for w in self.withdrawals.items):
                 known = False
             self._public_commit[commit] = known
         return known

@@ -321,3 +321,85 @@ def test_audit_refuses_what_the_history_withheld(sites, tmp_path, leak, describe
         audit_public_site(site, state)
     assert "guides/guide-public/index.html" in str(caught.value)
     assert described in str(caught.value)
+
+
+# -- content/data/retraits.yml ------------------------------------------------------------------
+
+@pytest.fixture
+def small_repo(tmp_path):
+    """The canary project (two commits) with a third, public-only commit."""
+    root = make_canary_project(tmp_path / "projet")
+    path = root / "guides/guide-public.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nAjout.\n", encoding="utf-8")
+    return root, commit(root, "Un ajout public")
+
+
+def load(root: Path, text: str):
+    from achats.history import read_history
+    from achats.variant import load_withdrawals
+
+    write(root, "content/data/retraits.yml", text)
+    return load_withdrawals(root / "content/data", read_history(root, public=False))
+
+
+def test_withdrawals_are_read_with_full_commit_ids(small_repo):
+    root, head = small_repo
+    found = load(root, f"# Versions retirées\nretraits:\n  - commit: '{head[:7]}'\n"
+                       "    motif: test\n  - commit: "
+                       f"'{head[:12].upper()}'\n    fiche: gu-001\n    motif: autre\n")
+    assert [(w.commit, w.entry_id, w.line) for w in found.items] == [
+        (head, None, 3), (head, "GU-001", 5)]
+    assert found.find(head, "CL-001").reason == "test"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("retraits:\n  - commit: 'abcdef0'\n    motif: test\n",
+     "retraits.yml:2: retraits[0].commit: erreur: commit « abcdef0 » inconnu"),
+    ("retraits:\n  - commit: '{head}'\n", "retraits.yml:2: retraits[0].motif: erreur: motif "
+                                          "obligatoire"),
+    ("retraits:\n  - commit: '{head}'\n    motif: x\n    fichier: a.md\n",
+     "retraits.yml:4: retraits[0].fichier: erreur: clé inconnue « fichier »"),
+    ("retraits:\n  - commit: 'zz'\n    motif: x\n",
+     "retraits.yml:2: retraits[0].commit: erreur: identifiant de commit attendu"),
+    ("retraits:\n  - commit: '{head}'\n    motif: x\n    fiche: guide\n",
+     "retraits.yml:4: retraits[0].fiche: erreur: identifiant de fiche attendu"),
+    ("retraits: [\n", "retraits.yml:2: retraits: erreur: YAML invalide"),
+    ("retraits: oui\n", "retraits.yml:1: retraits: erreur: « retraits » doit être une liste"),
+    ("- commit: x\n", "retraits.yml:1: retraits: erreur: le fichier doit contenir une seule "
+                      "clé « retraits »"),
+    ("retraits:\n  - commit: '{head}'\n    motif: x\n    motif: y\n",
+     "retraits.yml:4: motif: erreur: clé « motif » en double"),
+])
+def test_withdrawals_file_errors_name_file_line_and_field(small_repo, text, expected):
+    from achats.problems import AchatsError
+
+    root, head = small_repo
+    with pytest.raises(AchatsError) as refused:
+        load(root, text.replace("{head}", head[:8]))
+    assert f"content/data/{expected}" in str(refused.value)
+
+
+def test_a_wrong_withdrawals_file_stops_the_build_in_french(small_repo, monkeypatch, run_cli):
+    root, _head = small_repo
+    write(root, "content/data/retraits.yml", "retraits:\n  - commit: 'abcdef0'\n    motif: x\n")
+    monkeypatch.chdir(root)
+    code, _out, err = run_cli("build", "--public", "--site-dir", str(root / "public"))
+    assert code == 1
+    assert "content/data/retraits.yml:2: retraits[0].commit: erreur: commit « abcdef0 »" in err
+    assert "Traceback" not in err and not (root / "public").exists()
+
+
+def test_withdrawing_a_whole_commit_hides_it_for_every_entry(small_repo, tmp_path):
+    """Without « fiche », every file of the commit is withdrawn: its version and message
+    leave the public history, and the intranet says why."""
+    root, head = small_repo
+    write(root, "content/data/retraits.yml",
+          f"retraits:\n  - commit: '{head[:9]}'\n    motif: ajout sans relecture\n")
+    public = output_texts(build_site(public=True, site_dir=str(tmp_path / "pub"),
+                                     project=Project(root)))
+    intranet = output_texts(build_site(public=False, site_dir=str(tmp_path / "int"),
+                                       project=Project(root)))
+    assert "Un ajout public" not in public["historique/gu-001/index.html"]
+    assert "Un ajout public" in intranet["historique/gu-001/index.html"]
+    assert "ajout sans relecture" in intranet["historique/gu-001/index.html"]
+    assert hits(public, "ajout sans relecture") == []
