@@ -30,16 +30,62 @@ import yaml
 
 from . import yamlsource
 from .graph import Graph, build_graph
-from .history import (History, Version, blob_text, document_diff, front_matter, is_entry_file,
-                      mask_ids, public_meta, read_blobs, GitError, UNKNOWN_DATE, NOT_COMMITTED,
-                      _describe)
+from .history import (NOT_COMMITTED, UNKNOWN_DATE, GitError, History, Version, _describe,
+                      _split_version, blob_text, document_diff, front_matter, is_entry_file,
+                      read_blobs)
 from .load import Entry
 from .problems import AchatsError, ProblemList
-from .schema import COLLECTIONS, PIECE_FIELDS
+from .schema import BY_PREFIX, COLLECTIONS, PIECE_FIELDS
 from .schema.collections import MARCHE, Collection
 
 INTRANET, PUBLIC = "intranet", "public"
 WITHDRAWALS_FILE = "retraits.yml"  # in content/data
+
+
+# -- what the public may see of a text or a front matter -----------------------------------------
+
+INTERNAL_PLACEHOLDER = "[fiche réservée à l'intranet]"
+_ANY_ID = re.compile(r"\b(" + "|".join(sorted(BY_PREFIX)) + r")-\d{3,}\b", re.IGNORECASE)
+_ID_LINK = re.compile(r"\[\[([A-Za-z]{2}-\d{3,})(?:\|([^\]\n]+))?\]\]")
+
+
+def mask_ids(text: str | None, known_ids) -> str | None:
+    """``text`` where links and IDs of entries not in ``known_ids`` become plain text."""
+    if not text:
+        return text
+    text = _ID_LINK.sub(lambda m: m.group(0) if m.group(1).upper() in known_ids
+                        else (m.group(2) or INTERNAL_PLACEHOLDER), text)
+    return _ANY_ID.sub(lambda m: m.group(0) if m.group(0).upper() in known_ids
+                       else INTERNAL_PLACEHOLDER, text)
+
+
+_DROP = object()
+
+
+def public_meta(fields: list, meta: dict) -> dict:
+    """A front matter without its internal fields (at any depth) nor undeclared keys."""
+    declared = {f.name: f for f in fields}
+    kept = {}
+    for key, value in (meta or {}).items():
+        field = declared.get(key)
+        if field is not None:
+            value = _public_value(field, value)
+            if value is not _DROP:
+                kept[key] = value
+    return kept
+
+
+def _public_value(field, value):
+    if field.internal:
+        return _DROP
+    if isinstance(value, list) and field.items is not None:
+        return [v for v in (_public_value(field.items, item) for item in value)
+                if v is not _DROP]
+    if isinstance(value, dict) and field.fields:
+        return public_meta(field.fields, value)
+    if isinstance(value, (list, dict)):
+        return _DROP  # a shape the schema does not declare: not shown
+    return value
 
 
 # -- withdrawals: content/data/retraits.yml -----------------------------------------------------
@@ -524,8 +570,6 @@ def _anonymous(version: Version) -> Version:
 
 def _meta_or_none(text: str) -> dict | None:
     """The front matter of a version, None when unreadable (then it is not public)."""
-    from .history import _split_version
-
     return _split_version(text).meta
 
 
@@ -611,8 +655,6 @@ def withheld_values(history: PublicHistory, public_slugs: set[str],
 
 def _version_fragments(text: str) -> list[str]:
     """Sentences of a version: its front-matter values (but its ID) and its body."""
-    from .history import _split_version
-
     version = _split_version(text)
     meta = version.meta or {}
     values = _leaves({k: v for k, v in meta.items() if k != "id"})

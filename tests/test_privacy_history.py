@@ -403,3 +403,33 @@ def test_withdrawing_a_whole_commit_hides_it_for_every_entry(small_repo, tmp_pat
     assert "Un ajout public" in intranet["historique/gu-001/index.html"]
     assert "ajout sans relecture" in intranet["historique/gu-001/index.html"]
     assert hits(public, "ajout sans relecture") == []
+
+
+# -- one view, decided once -----------------------------------------------------------------------
+
+def test_public_build_refuses_a_configuration_that_is_not_public(small_repo, monkeypatch,
+                                                                 run_cli):
+    """`achats build --public` with a mkdocs.public.yml that lost « variante: public » would
+    build the intranet into the public folder: refused, nothing written."""
+    root, _head = small_repo
+    config = root / "mkdocs.public.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("  variante: public\n", ""),
+                      encoding="utf-8")
+    monkeypatch.chdir(root)
+    code, _out, err = run_cli("build", "--public", "--site-dir", str(root / "public"))
+    assert code == 1
+    assert "extra.variante ne vaut pas « public »" in err
+    assert "Traceback" not in err and not (root / "public").exists()
+
+
+RENDER = Path(__file__).resolve().parent.parent / "achats" / "render"
+
+
+def test_renderers_do_not_test_the_variant():
+    """The renderers show the view they are given: no test of the variant in achats/render
+    (the behaviour is proved by the canary tests above and in test_public_variant.py)."""
+    branches = re.compile(r"\.public\b|\bvariant\s*[!=]=|[\"']public[\"']|[\"']intranet[\"']")
+    found = {path.name: [line for line in path.read_text(encoding="utf-8").splitlines()
+                         if branches.search(line)]
+             for path in RENDER.glob("*.py")}
+    assert {name: lines for name, lines in found.items() if lines} == {}

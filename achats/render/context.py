@@ -10,8 +10,7 @@ from dataclasses import dataclass, field as dc_field
 from ..graph import Graph
 from ..load import Entry, Piece
 from ..validate import ID_LINK, FENCE
-
-INTERNAL_PLACEHOLDER = "[fiche réservée à l'intranet]"
+from ..variant import INTERNAL_PLACEHOLDER, INTRANET
 
 
 def uri_of(entry: Entry) -> str:
@@ -65,7 +64,7 @@ class RenderContext:
     """
 
     graph: Graph
-    variant: str = "intranet"  # a label (the PDF's cover), never tested by renderers
+    variant: str = INTRANET  # a label (the PDF's cover), never tested by renderers
     history: object = None  # a history view (achats.variant) when git history is available
     site_url: str = ""
     pdf: bool = True  # the path's PDF is written after this build (not under `serve`)
