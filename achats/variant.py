@@ -588,9 +588,11 @@ def _meta_or_none(text: str) -> dict | None:
     if end is None:
         return None
     head = "\n".join(lines[1:end])
-    if not any(key in head for key in _VISIBILITY_KEYS + ("\\", "<<")):
+    if not any(key in head for key in _VISIBILITY_KEYS + ("\\", "<<")) \
+            and not head.lstrip().startswith(("-", "[", "{", "?")):
         # Neither key can be written without its name (an escape or a merge could): the
-        # collection's default decides. Most guides and apéros stop here, unparsed.
+        # collection's default decides. Most guides and apéros stop here, unparsed. (A
+        # broken front matter is then not detected; its difference is never published.)
         return {}
     loader = _FastLoader(head)
     try:

@@ -180,8 +180,65 @@ def clause_validated(root: Path) -> None:
     commit(root, "Clause validée par la DAJCP")
 
 
+def tender_drafted_then_published(root: Path) -> None:
+    """A tender prepared while internal (brouillon: its pieces too), then published."""
+    SCENARIOS["marche-publie"] = ["fuite-cctp-brouillon", "fuite-objet-brouillon",
+                                  "fuite-message-cctp"]
+    index = ("---\nid: MA-030\ntitre: Marché de nettoyage\nobjet: {objet}\n"
+             "direction: dgmtre\nprocedure: procedure_adaptee\nstatut: {statut}\n"
+             "roles:\n  gestionnaire: \"@gestion\"\n---\nUn marché.\n")
+    folder = "content/marches/marche-nettoyage"
+    write(root, f"{folder}/index.md", index.format(objet="Nettoyage fuite-objet-brouillon",
+                                                   statut="brouillon"))
+    write(root, f"{folder}/cctp.md", "---\ntitre: Cahier technique\n---\n"
+                                     "Exigences fuite-cctp-brouillon à revoir.\n")
+    commit(root, "Préparation fuite-message-cctp")
+    write(root, f"{folder}/index.md", index.format(objet="Nettoyage des locaux",
+                                                   statut="publie"))
+    write(root, f"{folder}/cctp.md", "---\ntitre: Cahier technique\n---\n"
+                                     "Exigences définitives.\n")
+    commit(root, "Publication du marché de nettoyage")
+    write(root, f"{folder}/cctp.md", "---\ntitre: Cahier technique\n---\n"
+                                     "Exigences définitives et relues.\n")
+    commit(root, "Relecture du CCTP publié")
+
+
+def public_internal_public(root: Path) -> None:
+    """A public chapter made internal for a while, then public again: the public history
+    compares the two public versions across the internal period."""
+    SCENARIOS["aller-retour"] = ["fuite-periode-interne", "fuite-message-periode"]
+    rel = "guides/gu-030-aller-retour.md"
+    write(root, rel, GUIDE.format(id="GU-030", titre="Chapitre aller-retour", extra="",
+                                  body="Version publique une.\n"))
+    commit(root, "Chapitre aller-retour")
+    write(root, rel, GUIDE.format(id="GU-030", titre="Chapitre aller-retour",
+                                  extra="visibilite: interne\n",
+                                  body="Version de travail fuite-periode-interne.\n"))
+    commit(root, "Mise en travail fuite-message-periode")
+    write(root, rel, GUIDE.format(id="GU-030", titre="Chapitre aller-retour", extra="",
+                                  body="Version publique deux.\n"))
+    commit(root, "Chapitre republié")
+
+
+def renamed_id_while_internal(root: Path) -> None:
+    """An internal rapport whose ID changed, then made public: neither its old ID nor its
+    internal text reach the public site."""
+    SCENARIOS["id-renomme"] = ["RA-050", "fuite-notes-avant-publication"]
+    rel = "content/rapports/ra-051-visite-publiee.md"
+    write(root, rel, RAPPORT.format(id="RA-050", titre="Visite publiée", extra="",
+                                    body="Notes fuite-notes-avant-publication.\n"))
+    commit(root, "Visite")
+    write(root, rel, RAPPORT.format(id="RA-051", titre="Visite publiée", extra="",
+                                    body="Notes fuite-notes-avant-publication.\n"))
+    commit(root, "Identifiant corrigé")
+    write(root, rel, RAPPORT.format(id="RA-051", titre="Visite publiée",
+                                    extra="visibilite: public\n", body="Notes publiques.\n"))
+    commit(root, "Visite rendue publique")
+
+
 STEPS = [move_across_collections, internal_then_public, paste_and_withdraw, mixed_commit,
-         deleted_while_internal, message_naming_internal_entry, clause_validated]
+         deleted_while_internal, message_naming_internal_entry, clause_validated,
+         tender_drafted_then_published, public_internal_public, renamed_id_while_internal]
 
 
 @pytest.fixture(scope="module")
@@ -266,6 +323,26 @@ def test_clause_draft_text_stays_internal(sites):
     check_scenario(sites, "clause-validee")
     _root, _intranet, public = sites
     assert "Première version publique" in public["historique/cl-009/index.html"]
+
+
+def test_tender_pieces_drafted_while_internal_stay_internal(sites):
+    check_scenario(sites, "marche-publie")
+    _root, _intranet, public = sites
+    page = public["historique/ma-030/index.html"]
+    assert page.count("Première version publique de ce fichier.") == 2  # index and CCTP
+    assert "<ins> et relues</ins>" in page
+
+
+def test_public_versions_compared_across_an_internal_period(sites):
+    check_scenario(sites, "aller-retour")
+    _root, _intranet, public = sites
+    page = public["historique/gu-030/index.html"]
+    assert "2 versions enregistrées" in page
+    assert "<del>une</del><ins>deux</ins>" in page
+
+
+def test_old_id_of_an_internal_period(sites):
+    check_scenario(sites, "id-renomme")
 
 
 def test_no_author_on_public_history_pages(sites):
@@ -433,3 +510,33 @@ def test_renderers_do_not_test_the_variant():
                          if branches.search(line)]
              for path in RENDER.glob("*.py")}
     assert {name: lines for name, lines in found.items() if lines} == {}
+
+
+@pytest.mark.parametrize("head", [
+    "id: GU-001\nvisibilite: interne\n",
+    "visibilite: public\nvisibilite: interne\n",  # the last one wins, as in a full load
+    '"\\x76isibilite": interne\n',  # an escaped key is still the key
+    "<<: {visibilite: interne}\n",  # a merge key
+    "base: &b interne\nvisibilite: *b\n",  # an alias
+    "? visibilite\n: interne\n",  # an explicit key
+    "statut: !!str validee\n",
+    "titre: 'visibilite: public'\n",  # the words inside a value are not the key
+])
+def test_visibility_of_a_version_reads_yaml_like_a_full_load(head):
+    """The fast reading of a version's visibility means what a full YAML load means."""
+    from achats.history import _split_version
+    from achats.schema import COLLECTIONS
+    from achats.variant import _meta_or_none
+
+    text = f"---\n{head}---\nTexte.\n"
+    full = _split_version(text).meta
+    for collection in COLLECTIONS.values():
+        assert collection.visibility(_meta_or_none(text)) == collection.visibility(full)
+
+
+def test_a_version_with_unreadable_front_matter_is_not_public():
+    from achats.variant import _meta_or_none
+
+    assert _meta_or_none("---\nvisibilite: [public\n---\nTexte.\n") is None
+    assert _meta_or_none("---\n- une liste\n---\n") is None
+    assert _meta_or_none("---\nid: GU-001\n") is None  # never closed
