@@ -12,7 +12,9 @@ d'étonnement moved into ``guides/`` stays internal for its whole life as a rapp
 committed with ``visibilite: interne`` is internal at that commit. The public history of an
 entry shows its public versions only, differences between two public versions only, and
 the first of them as « première version publique ». A commit message is public only when
-every entry file that the commit touched was public at that commit and still is.
+every entry file that the commit touched was public at that commit and still is, and was
+not withheld just before (the commit that publishes an internal text, or removes a
+withdrawn one, was written about that text).
 
 ``content/data/retraits.yml`` withdraws versions published by mistake: the public history
 skips them (differences are computed across them), the intranet says they are withdrawn.
@@ -413,6 +415,7 @@ class PublicHistory(_HistoryView):
         self._texts: dict[tuple[str, str], str | None] = {}
         self._shown: set[tuple[str, str]] = set()  # (commit, current path) shown
         self._public_commit: dict[str, bool] = {}
+        self._transitions: set[str] = set()  # commits right after a withheld version
         self.withheld: list[Withheld] = []
         self.shown_texts: dict[str, list[str]] = {}  # entry rel -> texts (entries with withheld)
         self.failure: str | None = None
@@ -443,12 +446,19 @@ class PublicHistory(_HistoryView):
             withheld: list[Withheld] = []
             for rel in History.entry_paths(entry):
                 previous: Version | None = None
+                after_withheld = False
                 for v in reversed(self.raw.versions(rel)):  # oldest first
                     text = blob_text(blobs.get(f"{v.commit}:{prefix}{v.path}"))
                     why = self._withheld_because(entry, v, text, blobs)
                     if why:
                         withheld.append(Withheld(entry, v, text, why))
+                        after_withheld = True
                         continue
+                    if after_withheld:
+                        # The commit that made a withheld text public (or removed a
+                        # withdrawn one) was written about that text: no message.
+                        self._transitions.add(v.commit)
+                        after_withheld = False
                     self._shown.add((v.commit, rel))
                     self._previous[(v.commit, v.path)] = previous
                     texts[(v.commit, v.path)] = text
@@ -493,11 +503,11 @@ class PublicHistory(_HistoryView):
         return [[_anonymous(v) for v in group] for group in self._groups.get(entry.rel, [])]
 
     def is_public_commit(self, commit: str) -> bool:
-        """Every entry file the commit touched was public then, and still is, and the commit
-        is not withdrawn."""
+        """Every entry file the commit touched was public then, and still is; the commit is
+        not withdrawn, and follows no withheld version of a file it touched."""
         known = self._public_commit.get(commit)
         if known is None:
-            known = True
+            known = commit not in self._transitions
             for key in self.raw.commit_files(commit):
                 for v in self.raw.versions(key):
                     if v.commit != commit:

@@ -275,7 +275,9 @@ def test_move_from_internal_rapport_to_public_guide(sites):
     page = public["historique/gu-009/index.html"]
     assert "Première version publique de ce fichier." in page
     assert "1 version enregistrée" in page
-    assert "Chapitre tiré d'une visite" in page  # that commit was public: its message shows
+    # The commit that turned the rapport into a chapter was written about the rapport.
+    assert "Chapitre tiré d'une visite" not in page and "« modification »" in page
+    assert "Chapitre tiré d'une visite" in intranet["historique/gu-009/index.html"]
     assert "fuite-paragraphe-confidentiel" in intranet["historique/gu-009/index.html"]
 
 
@@ -285,6 +287,7 @@ def test_internal_then_public_chapter(sites):
     page = public["historique/gu-010/index.html"]
     assert "Première version publique de ce fichier." in page
     assert "<del>" in page and "Correction publique du chapitre" in page
+    assert "Publication du chapitre" not in page  # it published the internal draft
 
 
 def test_withdrawn_version_is_skipped_and_control_is_not(sites):
