@@ -474,7 +474,8 @@ def test_withdrawing_a_whole_commit_hides_it_for_every_entry(small_repo, tmp_pat
     leave the public history, and the intranet says why."""
     root, head = small_repo
     write(root, "content/data/retraits.yml",
-          f"retraits:\n  - commit: '{head[:9]}'\n    motif: ajout sans relecture\n")
+          f"retraits:\n  - commit: '{head[:9]}'\n"
+          "    motif: ajout sans relecture <script>alert(1)</script>\n")
     public = output_texts(build_site(public=True, site_dir=str(tmp_path / "pub"),
                                      project=Project(root)))
     intranet = output_texts(build_site(public=False, site_dir=str(tmp_path / "int"),
@@ -482,6 +483,8 @@ def test_withdrawing_a_whole_commit_hides_it_for_every_entry(small_repo, tmp_pat
     assert "Un ajout public" not in public["historique/gu-001/index.html"]
     assert "Un ajout public" in intranet["historique/gu-001/index.html"]
     assert "ajout sans relecture" in intranet["historique/gu-001/index.html"]
+    raw = (tmp_path / "int/historique/gu-001/index.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in raw and "<script>alert" not in raw
     assert hits(public, "ajout sans relecture") == []
 
 
@@ -543,3 +546,48 @@ def test_a_version_with_unreadable_front_matter_is_not_public():
     assert _meta_or_none("---\nvisibilite: [public\n---\nTexte.\n") is None
     assert _meta_or_none("---\n- une liste\n---\n") is None
     assert _meta_or_none("---\nid: GU-001\n") is None  # never closed
+
+
+def test_public_build_runs_as_few_git_processes_for_few_as_for_many_entries(
+        tmp_path, monkeypatch):
+    """Judging every version costs one `git cat-file` for the whole public build (the
+    history pages reuse what it read): the same git processes whatever the entries."""
+    import subprocess
+
+    from test_history import no_search
+
+    def public_git_processes(root: Path) -> list[list[str]]:
+        started: list[list[str]] = []
+        original = subprocess.Popen.__init__
+
+        def recording(self, args, *rest, **options):
+            command = [str(a) for a in (args if isinstance(args, (list, tuple)) else [args])]
+            if command and Path(command[0]).name == "git":
+                started.append(command)
+            original(self, args, *rest, **options)
+
+        monkeypatch.setattr(subprocess.Popen, "__init__", recording)
+        build_site(public=True, project=Project(root), site_dir=str(root / "site-public"))
+        monkeypatch.undo()
+        return started
+
+    few = make_canary_project(tmp_path / "peu")
+    many = make_canary_project(tmp_path / "beaucoup")
+    for number in range(100, 160):
+        write(many, f"guides/gu-{number}.md", GUIDE.format(
+            id=f"GU-{number}", titre=f"Chapitre {number}", extra="",
+            body=f"Texte du chapitre {number}."))
+    commit(many, "Soixante chapitres")
+    for number in range(100, 160):
+        path = many / f"guides/gu-{number}.md"
+        path.write_text(path.read_text(encoding="utf-8").replace("Texte du", "Nouveau texte du"),
+                        encoding="utf-8")
+    commit(many, "Soixante chapitres réécrits")
+    for root in (few, many):
+        no_search(root, pdf="false")
+    counts = [public_git_processes(root) for root in (few, many)]
+    assert len(counts[0]) == len(counts[1]) <= 3
+    assert sum(1 for c in counts[1] if "log" in c) == 1
+    assert sum(1 for c in counts[1] if "cat-file" in c) == 1
+    page = (many / "site-public/historique/gu-159/index.html").read_text(encoding="utf-8")
+    assert "<del>Texte</del><ins>Nouveau texte</ins>" in page  # the difference was shown
