@@ -58,7 +58,7 @@ from mkdocs.exceptions import PluginError
 from .load import Entry
 from .problems import AchatsError
 from .schema.fields import Field
-from .variant import MIN_FRAGMENT, WITHDRAWALS_FILE, withheld_values
+from .variant import MIN_FRAGMENT, WITHDRAWALS_FILE, WithheldValue, withheld_values
 
 log = logging.getLogger("mkdocs.plugins.achats")
 
@@ -152,9 +152,14 @@ def normalise(text: str) -> str:
 
 def internal_values(entry: Entry) -> list[tuple[str, str]]:
     """(dotted field path, text) for every value of an internal-only field, at any depth."""
+    return meta_internal_values(entry.collection.fields, entry.meta)
+
+
+def meta_internal_values(fields: list[Field], meta: dict) -> list[tuple[str, str]]:
+    """The same for any front matter (an old version's) read with these fields."""
     found: list[tuple[str, str]] = []
-    for fld in entry.collection.fields:
-        _collect(fld, entry.meta.get(fld.name), fld.name, False, found)
+    for fld in fields:
+        _collect(fld, (meta or {}).get(fld.name), fld.name, False, found)
     return found
 
 
@@ -252,7 +257,8 @@ def collect_needles(all_entries: list[Entry], public_entries: list[Entry],
         # public texts (achats.variant leaves out those inside public messages).
         if item.kind == "commit" and len(key) < MIN_FRAGMENT:
             continue
-        owner = Owner(item.kind, item.entry_id, item.entry_rel, item.version, item.why)
+        owner = Owner(item.kind, item.entry_id, item.entry_rel,
+                      item.field or item.version, item.why)
         if item.kind == "slug":
             needles.add(needles.segments, item.value, owner)
         else:
@@ -570,8 +576,14 @@ def _withheld(state) -> list:
     history = getattr(view, "history", None)
     if history is None or not hasattr(history, "withheld"):
         return []
-    return withheld_values(history, {e.slug.lower() for e in state.graph.entries},
-                           {e.id.lower() for e in state.graph.entries if e.id})
+    found = withheld_values(history, {e.slug.lower() for e in state.graph.entries},
+                            {e.id.lower() for e in state.graph.entries if e.id})
+    # Old values of internal fields, in the versions whose differences the pages show.
+    for entry, version, meta in history.compared_versions():
+        found += [WithheldValue("champ", value, entry.id or entry.rel, entry.rel,
+                                version.short, "", path)
+                  for path, value in meta_internal_values(entry.collection.fields, meta)]
+    return found
 
 
 def audit_public_site(site_dir: Path, state) -> None:

@@ -558,6 +558,16 @@ class PublicHistory(_HistoryView):
 
     # -- what the audit asks ------------------------------------------------------------------
 
+    def compared_versions(self):
+        """(entry, version, front matter) of every version a history page compares: their
+        internal fields are filtered out of the differences, and the audit checks it."""
+        for entry in self.graph.entries:
+            for group in self._groups.get(entry.rel, []):
+                for v in group:
+                    text = self._texts.get((v.commit, v.path))
+                    if text is not None and not collection_at(v.path)[1]:
+                        yield entry, v, front_matter(text)
+
     def hidden_commits(self) -> dict[str, str]:
         """Commit -> message, for every commit of the history whose message is not public."""
         hidden = {}
@@ -649,12 +659,13 @@ def _leaves(value) -> list[str]:
 
 @dataclass(frozen=True)
 class WithheldValue:
-    kind: str  # id, titre, slug, texte, commit
+    kind: str  # id, titre, slug, texte, commit, champ
     value: str
     entry_id: str
     entry_rel: str
     version: str  # short commit id
-    why: str  # interne, retrait
+    why: str  # interne, retrait, supprimée; "" for an old value of an internal field
+    field: str = ""  # champ: the dotted field path
 
 
 def withheld_values(history: PublicHistory, public_slugs: set[str],

@@ -236,9 +236,19 @@ def renamed_id_while_internal(root: Path) -> None:
     commit(root, "Visite rendue publique")
 
 
+def participants_changed(root: Path) -> None:
+    """A public rapport's participants (an internal field) changed: the old names are in a
+    compared version, filtered out of the difference, and known to the audit."""
+    path = root / "content/rapports/ra-001-visite-publique.md"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "canari-participant-public", "participant-remplacant"), encoding="utf-8")
+    commit(root, "Participants mis à jour")
+
+
 STEPS = [move_across_collections, internal_then_public, paste_and_withdraw, mixed_commit,
          deleted_while_internal, message_naming_internal_entry, clause_validated,
-         tender_drafted_then_published, public_internal_public, renamed_id_while_internal]
+         tender_drafted_then_published, public_internal_public, renamed_id_while_internal,
+         participants_changed]
 
 
 @pytest.fixture(scope="module")
@@ -383,6 +393,8 @@ def public_state(root: Path):
     ("Projet fuite-texte-projet-clause à discuter.", "de la fiche CL-009"),
     ('<a href="/rapports/ra-011-fuite-rapport-supprime/">lien</a>',
      "content/rapports/ra-011-fuite-rapport-supprime.md, supprimée ou déplacée"),
+    ("Participants : canari-participant-public",
+     "champ interne « participants » de la fiche RA-001"),
 ])
 def test_audit_refuses_what_the_history_withheld(sites, tmp_path, leak, described):
     """Text, titles, paths and messages of versions that were never public (or withdrawn)
