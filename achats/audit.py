@@ -12,7 +12,12 @@ the *needles* of what must stay on the intranet:
   ``nom``...), of internal *and* public entries (6 characters or more);
 - with git history, the messages of commits that changed an internal entry, alone or with
   public ones (6 characters or more, unless a commit that changed only public entries has
-  the same message).
+  the same message);
+- what the public history withheld (``achats.variant``, judged version by version): the
+  paths, old IDs, old titles and sentences (20 characters or more) of the versions of public
+  entries that were internal or withdrawn, the messages the public pages do not show (20
+  characters or more, unless also a shown message), the paths of deleted entry files, and
+  the old values of internal fields in the versions the history pages compare.
 
 Two exemptions keep the audit about what the *build* adds. A title or an internal-field value
 that authors also wrote in a public place (a public entry's text or public fields, a data

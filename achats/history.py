@@ -5,7 +5,9 @@ A build runs a constant number of git processes, whatever the number of entries:
 - ``git rev-parse``: is the project in a repository, is the clone shallow, is there a commit;
 - ``git log``: every version of every file, renames followed, newest first (started before
   the entries are checked, read after: see ``start_history``);
-- ``git cat-file --batch`` (only for diff pages): every old content needed, in one go.
+- ``git cat-file --batch``: every old content needed, in one go (the intranet's diff pages;
+  in the public variant, every version of the public entries' files, judged one by one by
+  ``achats.variant``, whose texts the diff pages then reuse).
 
 History that cannot be trusted (no repository, no commit, shallow clone) is reported as such:
 dates are then "unknown", never the build date.
