@@ -526,10 +526,11 @@ class PublicHistory(_HistoryView):
         return mask_ids(version.subject, self.known_ids)
 
     def describe(self, entry: Entry, group: list[Version]) -> str:
+        """« première version publique », « modifiée » or « pièce modifiée », with the message
+        when it is public (never « créée » or « renommée »: what came before is not shown)."""
         subject = self.subject(group[0])
-        main = next((v for v in group if v.path == entry.rel or
-                     collection_at(v.path)[0] is not None and not collection_at(v.path)[1]),
-                    None)
+        # The entry's own file (not a tender's piece), wherever it was at that commit.
+        main = next((v for v in group if not collection_at(v.path)[1]), None)
         if main is not None and self._previous.get((main.commit, main.path)) is None:
             verb = "première version publique"
         elif main is None:

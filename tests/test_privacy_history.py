@@ -298,6 +298,9 @@ def test_internal_then_public_chapter(sites):
     assert "Première version publique de ce fichier." in page
     assert "<del>" in page and "Correction publique du chapitre" in page
     assert "Publication du chapitre" not in page  # it published the internal draft
+    feed = public["nouveautes.xml"]
+    assert "<summary>première version publique</summary>" in feed
+    assert "<summary>modifiée : Correction publique du chapitre</summary>" in feed
 
 
 def test_withdrawn_version_is_skipped_and_control_is_not(sites):
