@@ -100,6 +100,7 @@ class Withdrawal:
     reason: str
     line: int  # in retraits.yml
     entry_id: str | None = None  # only this entry's files; None: every file of the commit
+    where: str = "retraits"  # the item's place in the file, for messages: retraits[0]
 
     def note(self) -> str:
         return (f"Version retirée de la variante publique ({WITHDRAWALS_FILE}, ligne "
@@ -209,7 +210,7 @@ def load_withdrawals(data_dir: Path, history: History | None) -> Withdrawals:
                          f"{where}.fiche", "identifiant de fiche attendu (ex. GU-001).")
             continue
         found.append(Withdrawal(commit, " ".join(reason.split()), line,
-                                entry_id.strip().upper() if entry_id else None))
+                                entry_id.strip().upper() if entry_id else None, where))
     if problems:
         raise _refused(problems)
     return Withdrawals(found)
@@ -417,6 +418,7 @@ class PublicHistory(_HistoryView):
         self._public_commit: dict[str, bool] = {}
         self._transitions: set[str] = set()  # commits right after a withheld version
         self.withheld: list[Withheld] = []
+        self.withdrawal_problems = ProblemList()  # withdrawn text still in a shown version
         self.shown_texts: dict[str, list[str]] = {}  # entry rel -> texts (entries with withheld)
         self.failure: str | None = None
         if history.complete:
@@ -447,13 +449,22 @@ class PublicHistory(_HistoryView):
             for rel in History.entry_paths(entry):
                 previous: Version | None = None
                 after_withheld = False
+                before_text: str | None = None  # the version just before, whatever it was
+                withdrawn: list[tuple[str, Version]] = []  # sentences added by withdrawn ones
                 for v in reversed(self.raw.versions(rel)):  # oldest first
                     text = blob_text(blobs.get(f"{v.commit}:{prefix}{v.path}"))
                     why = self._withheld_because(entry, v, text, blobs)
+                    if why == "retrait" and text is not None:
+                        known = set(_version_fragments(before_text or ""))
+                        withdrawn += [(f, v) for f in _version_fragments(text)
+                                      if len(f) >= MIN_FRAGMENT and f not in known]
+                    before_text = text
                     if why:
                         withheld.append(Withheld(entry, v, text, why))
                         after_withheld = True
                         continue
+                    if withdrawn:
+                        self._check_still_there(entry, v, text, withdrawn)
                     if after_withheld:
                         # The commit that made a withheld text public (or removed a
                         # withdrawn one) was written about that text: no message.
@@ -464,6 +475,11 @@ class PublicHistory(_HistoryView):
                     texts[(v.commit, v.path)] = text
                     shown_versions.append(v)
                     previous = v
+                if withdrawn:  # the file as it is now, committed or not
+                    current = self.root / rel
+                    if current.is_file():
+                        now = current.read_text(encoding="utf-8-sig", errors="replace")
+                        self._check_still_there(entry, None, now, withdrawn, rel)
             shown_versions.sort(key=lambda v: (v.order, v.path))
             groups: dict[str, list[Version]] = {}
             for v in shown_versions:
@@ -476,6 +492,22 @@ class PublicHistory(_HistoryView):
             if withheld:
                 self.withheld += withheld
                 self.shown_texts[entry.rel] = [t for t in texts.values() if t]
+
+    def _check_still_there(self, entry: Entry, shown: Version | None, text: str | None,
+                           withdrawn: list[tuple[str, Version]], rel: str = "") -> None:
+        """A withdrawn sentence still in a later shown version, or in the file as it is now,
+        would be published all the same: an error for the editor, in retraits.yml."""
+        present = set(_version_fragments(text or ""))
+        where = (f"dans la version {shown.short} de {shown.path}" if shown is not None
+                 else f"dans le fichier {rel}")
+        for fragment, v in withdrawn:
+            if fragment in present:
+                item = self.withdrawals.find(v.commit, entry.id)
+                self.withdrawal_problems.add(
+                    f"content/data/{WITHDRAWALS_FILE}", item.line, f"{item.where}.commit",
+                    f"la phrase « {fragment} » de la version retirée {v.short} est encore "
+                    f"{where} ({entry.id}) : supprimez-la du fichier (commit), puis retirez "
+                    "aussi chaque version qui la contient.")
 
     def _withheld_because(self, entry: Entry, v: Version, text: str | None,
                           blobs: dict) -> str | None:

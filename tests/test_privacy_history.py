@@ -606,3 +606,30 @@ def test_public_build_runs_as_few_git_processes_for_few_as_for_many_entries(
     assert sum(1 for c in counts[1] if "cat-file" in c) == 1
     page = (many / "site-public/historique/gu-159/index.html").read_text(encoding="utf-8")
     assert "<del>Texte</del><ins>Nouveau texte</ins>" in page  # the difference was shown
+
+
+def test_withdrawing_a_version_still_in_the_file_fails_the_public_build(small_repo, tmp_path):
+    """Withdrawing the commit of a sentence that is still in the file cannot hide it (the
+    page shows the file as it is): the build stops and says what to do."""
+    from achats.problems import AchatsError
+
+    root, _head = small_repo
+    path = root / "guides/guide-public.md"
+    path.write_text(path.read_text(encoding="utf-8")
+                    + "\nUne phrase confidentielle encore présente.\n", encoding="utf-8")
+    pasted = commit(root, "Collage")
+    write(root, "content/data/retraits.yml",
+          f"retraits:\n  - commit: '{pasted[:8]}'\n    motif: collage\n")
+    with pytest.raises(AchatsError) as refused:
+        build_site(public=True, site_dir=str(tmp_path / "pub"), project=Project(root))
+    assert ("content/data/retraits.yml:2: retraits[0].commit: erreur: la phrase « Une phrase "
+            f"confidentielle encore présente. » de la version retirée {pasted[:7]} est encore "
+            "dans le fichier guides/guide-public.md (GU-001)") in str(refused.value)
+    assert not (tmp_path / "pub").exists()
+    # Removed from the file, and every version that had it withdrawn: the build passes.
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "\nUne phrase confidentielle encore présente.\n", ""), encoding="utf-8")
+    commit(root, "Retire la phrase")
+    public = output_texts(build_site(public=True, site_dir=str(tmp_path / "pub"),
+                                     project=Project(root)))
+    assert hits(public, "phrase confidentielle") == []

@@ -218,6 +218,10 @@ def _prepare(config, project: Project, variant: str, diffs: int, reading: Histor
     # The one decision of what this variant shows; renderers only render the view.
     view = make_view(variant == "public", build_graph(result.entries, result.vocab), history,
                      withdrawals, diffs)
+    problems = getattr(view.history, "withdrawal_problems", None)
+    if problems:
+        raise PluginError("Un retrait ne cache pas le texte qu'il vise :\n"
+                          + problems.as_text())
     # Under `serve` every save rebuilds: the PDF (seconds) waits for `achats build`.
     pdf = bool((config.extra or {}).get("pdf", True)) and _Process.command != "serve"
     ctx = RenderContext.of_view(view, site_url=config.site_url or "", pdf=pdf)
