@@ -633,3 +633,18 @@ def test_withdrawing_a_version_still_in_the_file_fails_the_public_build(small_re
     public = output_texts(build_site(public=True, site_dir=str(tmp_path / "pub"),
                                      project=Project(root)))
     assert hits(public, "phrase confidentielle") == []
+
+
+def test_history_command_shows_withdrawn_versions(small_repo, monkeypatch, run_cli):
+    root, head = small_repo
+    write(root, "content/data/retraits.yml",
+          f"retraits:\n  - commit: '{head[:8]}'\n    fiche: GU-001\n    motif: relecture\n")
+    monkeypatch.chdir(root)
+    code, out, err = run_cli("history", "GU-001")
+    assert code == 0, err
+    line = next(line for line in out.splitlines() if line.startswith(head[:7]))
+    assert line.endswith("Un ajout public [Version retirée de la variante publique "
+                         "(retraits.yml, ligne 2) : relecture]")
+    write(root, "content/data/retraits.yml", "retraits: [\n")
+    code, _out, err = run_cli("history", "GU-001")
+    assert code == 1 and "content/data/retraits.yml:2: retraits: erreur: YAML invalide" in err
