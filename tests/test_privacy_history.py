@@ -648,3 +648,15 @@ def test_history_command_shows_withdrawn_versions(small_repo, monkeypatch, run_c
     write(root, "content/data/retraits.yml", "retraits: [\n")
     code, _out, err = run_cli("history", "GU-001")
     assert code == 1 and "content/data/retraits.yml:2: retraits: erreur: YAML invalide" in err
+
+
+def test_the_scenarios_public_output_includes_every_kind_of_file(sites):
+    """The canary checks above read the whole public output: search fragments (decompressed),
+    the PDF's text, the feed and the sitemap are part of it."""
+    _root, _intranet, public = sites
+    assert any(rel.startswith("pagefind/fragment/") for rel in public)
+    assert any("Chapitre issu d'une visite" in text for rel, text in public.items()
+               if rel.startswith("pagefind/fragment/"))
+    assert any(rel.endswith(".pdf") for rel in public)
+    assert {"nouveautes.xml", "sitemap.xml"} <= set(public)
+    assert "historique/gu-009/index.html" in public
