@@ -660,3 +660,26 @@ def test_the_scenarios_public_output_includes_every_kind_of_file(sites):
     assert any(rel.endswith(".pdf") for rel in public)
     assert {"nouveautes.xml", "sitemap.xml"} <= set(public)
     assert "historique/gu-009/index.html" in public
+
+
+def test_public_message_naming_an_internal_title_is_refused_then_withdrawn(small_repo,
+                                                                          tmp_path):
+    """A public-only commit whose message names an internal entry by its title: the audit
+    refuses the public site; withdrawing the commit hides the message, and the build passes."""
+    from achats.problems import AchatsError
+
+    root, _head = small_repo
+    path = root / "guides/guide-public.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nEncore une phrase.\n",
+                    encoding="utf-8")
+    named = commit(root, "Suite de la Visite canari-titre-rapport")
+    with pytest.raises(AchatsError) as refused:
+        build_site(public=True, site_dir=str(tmp_path / "pub"), project=Project(root))
+    assert ("« Visite canari-titre-rapport » — titre de la fiche interne RA-002"
+            in str(refused.value))
+    write(root, "content/data/retraits.yml",
+          f"retraits:\n  - commit: '{named[:8]}'\n    motif: message citant une visite\n")
+    public = output_texts(build_site(public=True, site_dir=str(tmp_path / "pub"),
+                                     project=Project(root)))
+    assert hits(public, "canari") == []
+    assert "Encore une phrase" not in public["historique/gu-001/index.html"]
