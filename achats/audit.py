@@ -12,7 +12,12 @@ the *needles* of what must stay on the intranet:
   ``nom``...), of internal *and* public entries (6 characters or more);
 - with git history, the messages of commits that changed an internal entry, alone or with
   public ones (6 characters or more, unless a commit that changed only public entries has
-  the same message).
+  the same message);
+- what the public history withheld (``achats.variant``, judged version by version): the
+  paths, old IDs, old titles and sentences (20 characters or more) of the versions of public
+  entries that were internal or withdrawn, the messages the public pages do not show (20
+  characters or more, unless also a shown message), the paths of deleted entry files, and
+  the old values of internal fields in the versions the history pages compare.
 
 Two exemptions keep the audit about what the *build* adds. A title or an internal-field value
 that authors also wrote in a public place (a public entry's text or public fields, a data
@@ -58,6 +63,7 @@ from mkdocs.exceptions import PluginError
 from .load import Entry
 from .problems import AchatsError
 from .schema.fields import Field
+from .variant import MIN_FRAGMENT, WITHDRAWALS_FILE, WithheldValue, withheld_values
 
 log = logging.getLogger("mkdocs.plugins.achats")
 
@@ -67,20 +73,30 @@ REFUSED_SUFFIX = ".refuse"
 GZIP_MAGIC = b"\x1f\x8b"
 
 KIND_LABELS = {"id": "identifiant", "titre": "titre", "slug": "adresse (slug)",
-               "champ": "champ interne", "commit": "message du commit"}
+               "champ": "champ interne", "commit": "message du commit", "texte": "texte"}
+WITHHELD_LABELS = {"interne": "non publique", "retrait": "retirée (retraits.yml)",
+                   "supprimée": "supprimée ou déplacée"}
 
 
 @dataclass(frozen=True)
 class Owner:
     """Where a needle comes from: which entry, and what of it."""
 
-    kind: str  # id, titre, slug, champ, commit
+    kind: str  # id, titre, slug, champ, commit, texte
     entry_id: str
     entry_rel: str
     field: str = ""  # "champ": dotted field path (roles.gestionnaire); "commit": short id
+    withheld: str = ""  # from the history: why the version was not public (WITHHELD_LABELS)
 
     def describe(self) -> str:
         what = KIND_LABELS[self.kind]
+        if self.withheld and self.kind == "commit":
+            return f"{what} {self.field}, non publié (il modifie une version non publique)"
+        if self.withheld and not self.entry_id:
+            return f"{what} du fichier {self.entry_rel}, {WITHHELD_LABELS[self.withheld]}"
+        if self.withheld:
+            return (f"{what} de la version {self.field} de la fiche {self.entry_id} "
+                    f"({self.entry_rel}), {WITHHELD_LABELS[self.withheld]}")
         if self.kind == "champ":
             return f"{what} « {self.field} » de la fiche {self.entry_id} ({self.entry_rel})"
         if self.kind == "commit":
@@ -141,9 +157,14 @@ def normalise(text: str) -> str:
 
 def internal_values(entry: Entry) -> list[tuple[str, str]]:
     """(dotted field path, text) for every value of an internal-only field, at any depth."""
+    return meta_internal_values(entry.collection.fields, entry.meta)
+
+
+def meta_internal_values(fields: list[Field], meta: dict) -> list[tuple[str, str]]:
+    """The same for any front matter (an old version's) read with these fields."""
     found: list[tuple[str, str]] = []
-    for fld in entry.collection.fields:
-        _collect(fld, entry.meta.get(fld.name), fld.name, False, found)
+    for fld in fields:
+        _collect(fld, (meta or {}).get(fld.name), fld.name, False, found)
     return found
 
 
@@ -193,8 +214,9 @@ def public_source_text(public_entries: list[Entry], data_dir: Path | None = None
         for piece in entry.pieces:
             parts += [piece.title, piece.body]
     if data_dir is not None and data_dir.is_dir():
+        # The withdrawals are not published: their reasons may quote the withdrawn text.
         parts += [p.read_text(encoding="utf-8", errors="replace")
-                  for p in sorted(data_dir.glob("*.yml"))]
+                  for p in sorted(data_dir.glob("*.yml")) if p.name != WITHDRAWALS_FILE]
     return _EMPHASIS.sub("", "\n".join(parts))
 
 
@@ -202,9 +224,10 @@ _EMPHASIS = re.compile(r"[*_`]+")
 
 
 def collect_needles(all_entries: list[Entry], public_entries: list[Entry],
-                    public_sources: str = "", history=None) -> Needles:
+                    public_sources: str = "", history=None, withheld=()) -> Needles:
     """The needles of the internal entries and of every internal-only field value, and,
-    given the git ``history``, the messages of commits that changed an internal entry.
+    given the git ``history``, the messages of commits that changed an internal entry; and
+    the ``withheld`` values of the history's non-public versions (achats.variant).
 
     A title or a field value that authors also wrote in ``public_sources`` (see
     ``public_source_text``) proves nothing when found in the site: it is not a needle. IDs
@@ -231,6 +254,20 @@ def collect_needles(all_entries: list[Entry], public_entries: list[Entry],
             if (len(key) >= MIN_LENGTH and key not in public_titles
                     and key not in public_slugs and key not in public_ids):
                 needles.add(needles.words, value, Owner("champ", ident, entry.rel, path))
+    for item in withheld:
+        key = normalise(item.value)
+        if len(key) < MIN_LENGTH and item.kind != "id":
+            continue
+        # A withheld message must be distinctive: « Précisions » is also part of many
+        # public texts (achats.variant leaves out those inside public messages).
+        if item.kind == "commit" and len(key) < MIN_FRAGMENT:
+            continue
+        owner = Owner(item.kind, item.entry_id, item.entry_rel,
+                      item.field or item.version, item.why)
+        if item.kind == "slug":
+            needles.add(needles.segments, item.value, owner)
+        else:
+            needles.add(needles.words, item.value, owner)
     if public_sources:
         _drop_published(needles, public_sources)
     if history is not None and getattr(history, "available", False):
@@ -260,10 +297,14 @@ def _add_commit_subjects(needles: Needles, all_entries: list[Entry], public_keys
                         Owner("commit", entry.id or entry.rel, entry.rel, short))
 
 
+# Authors may write these in public places too: found there, they prove nothing.
+_DROPPABLE = ("titre", "champ", "texte", "commit")
+
+
 def _drop_published(needles: Needles, public_sources: str) -> None:
     """Forget titles and field values that occur in the public sources (one scan of them)."""
     candidates = {key: owners for key, owners in needles.words.items()
-                  if any(o.kind in ("titre", "champ") for o in owners)}
+                  if any(o.kind in _DROPPABLE for o in owners)}
     if not candidates:
         return
     pattern = re.compile(_trie_pattern({key[:MAX_NEEDLE]: "word" if len(key) <= MAX_NEEDLE
@@ -273,7 +314,7 @@ def _drop_published(needles: Needles, public_sources: str) -> None:
                  if m.start() == 0 or not _is_word_char(text[m.start() - 1])}
     published = {key for key in candidates if key[:MAX_NEEDLE] in published}
     for key in published & candidates.keys():
-        kept = [o for o in needles.words[key] if o.kind not in ("titre", "champ")]
+        kept = [o for o in needles.words[key] if o.kind not in _DROPPABLE]
         if kept:
             needles.words[key] = kept
         else:
@@ -549,6 +590,22 @@ def leak_message(site_dir: Path, result: AuditResult, moved: Path | None) -> str
     return "\n".join(lines)
 
 
+def _withheld(state) -> list:
+    """What the public history view withheld (old versions, hidden messages), if any."""
+    view = getattr(state, "view", None)
+    history = getattr(view, "history", None)
+    if history is None or not hasattr(history, "withheld"):
+        return []
+    found = withheld_values(history, {e.slug.lower() for e in state.graph.entries},
+                            {e.id.lower() for e in state.graph.entries if e.id})
+    # Old values of internal fields, in the versions whose differences the pages show.
+    for entry, version, meta in history.compared_versions():
+        found += [WithheldValue("champ", value, entry.id or entry.rel, entry.rel,
+                                version.short, "", path)
+                  for path, value in meta_internal_values(entry.collection.fields, meta)]
+    return found
+
+
 def audit_public_site(site_dir: Path, state) -> None:
     """Scan the public site for internal values; refuse the site and fail on any hit, or
     when a file cannot be read (a PDF pypdf cannot read): unverified is not publishable.
@@ -559,7 +616,7 @@ def audit_public_site(site_dir: Path, state) -> None:
     site_dir = Path(site_dir)
     sources = public_source_text(state.graph.entries, state.project.data_dir)
     needles = collect_needles(state.result.entries, state.graph.entries, sources,
-                              getattr(state, "history", None))
+                              getattr(state, "history", None), _withheld(state))
     documented = documented_ids(state.project.pages_dir, needles.ids)
     result = scan_site(site_dir, needles, documented)
     if result.hits or result.unreadable:

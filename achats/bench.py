@@ -647,8 +647,10 @@ def measure_phases(root: Path, site: Path | None, repeat: int) -> dict:
         phases["history"] = _best(repeat, lambda: _timed(history))
 
     def render():
-        ctx = RenderContext(state["graph"], "intranet", state["history"],
-                            site_url="http://localhost:8000/")
+        from .variant import make_view
+
+        view = make_view(False, state["graph"], state["history"])
+        ctx = RenderContext.of_view(view, site_url="http://localhost:8000/")
         try:
             from .render.history import history_section
         except ImportError:

@@ -5,7 +5,9 @@ A build runs a constant number of git processes, whatever the number of entries:
 - ``git rev-parse``: is the project in a repository, is the clone shallow, is there a commit;
 - ``git log``: every version of every file, renames followed, newest first (started before
   the entries are checked, read after: see ``start_history``);
-- ``git cat-file --batch`` (only for diff pages): every old content needed, in one go.
+- ``git cat-file --batch``: every old content needed, in one go (the intranet's diff pages;
+  in the public variant, every version of the public entries' files, judged one by one by
+  ``achats.variant``, whose texts the diff pages then reuse).
 
 History that cannot be trusted (no repository, no commit, shallow clone) is reported as such:
 dates are then "unknown", never the build date.
@@ -27,7 +29,7 @@ import yaml
 
 from .load import Entry
 from .problems import AchatsError
-from .schema import BY_PREFIX, COLLECTIONS
+from .schema import COLLECTIONS
 
 UNKNOWN_DATE = "date inconnue (historique incomplet)"
 NOT_COMMITTED = "date inconnue (fiche pas encore enregistrée dans git)"
@@ -101,17 +103,6 @@ class History:
         """Files (by their current path) that ``commit`` changed."""
         return set(self._by_commit.get(commit, ()))
 
-    def public_subject(self, version: Version, public_paths: set[str], known_ids) -> str | None:
-        """The commit message as the public variant may show it, or None.
-
-        None when the commit also changed an entry that is not public (its message may be
-        about it); otherwise the message with IDs of non-public entries masked.
-        """
-        touched = self.commit_files(version.commit)
-        if any(is_entry_file(rel) and rel not in public_paths for rel in touched):
-            return None
-        return mask_ids(version.subject, known_ids)
-
     def versions(self, rel: str) -> list[Version]:
         """Versions of the file now at ``rel``, newest first (renames followed)."""
         return list(self._by_path.get(rel, ()))
@@ -154,29 +145,13 @@ class History:
         return f"le {when.strftime('%d/%m/%Y')}" if when else NOT_COMMITTED
 
     def authors(self, entry: Entry) -> list[str]:
-        """Names of the people who changed the entry, most recent first (intranet only)."""
-        if self.public:
-            return []
+        """Names of the people who changed the entry, most recent first (none when the log
+        was read without them)."""
         seen: dict[str, None] = {}
         for version in self.entry_versions(entry):
             if version.author:
                 seen.setdefault(version.author, None)
         return list(seen)
-
-    def recent_changes(self, graph, limit: int) -> list[tuple[dt.datetime, Entry, str]]:
-        """The latest changes of the graph's entries: (date, entry, French description)."""
-        if not self.available:
-            return []
-        public_paths = {rel for e in graph.entries for rel in self.entry_paths(e)}
-        events = []
-        for entry in graph.entries:
-            for group in self.entry_commits(entry):
-                subject = (self.public_subject(group[0], public_paths, graph.by_id)
-                           if self.public else group[0].subject)
-                events.append((group[0].order, group[0].date, entry,
-                               _describe(entry, group, subject)))
-        events.sort(key=lambda ev: (ev[0], ev[2].id or ""))
-        return [(when, entry, what) for _order, when, entry, what in events[:limit]]
 
 
 def _describe(entry: Entry, group: list[Version], subject: str | None) -> str:
@@ -193,12 +168,7 @@ def _describe(entry: Entry, group: list[Version], subject: str | None) -> str:
     return f"{verb} : {subject}" if subject else verb
 
 
-# -- what the public variant may show ---------------------------------------------------------
-
-INTERNAL_PLACEHOLDER = "[fiche réservée à l'intranet]"
-_ANY_ID = re.compile(r"\b(" + "|".join(sorted(BY_PREFIX)) + r")-\d{3,}\b", re.IGNORECASE)
-_ID_LINK = re.compile(r"\[\[([A-Za-z]{2}-\d{3,})(?:\|([^\]\n]+))?\]\]")
-
+# -- which files are entries ----------------------------------------------------------------
 
 def is_entry_file(rel: str) -> bool:
     """Whether ``rel`` is (or was) an entry's file or a tender's piece."""
@@ -209,45 +179,6 @@ def is_entry_file(rel: str) -> bool:
         if parts[:len(folder)] == folder and len(parts) == depth and rel.endswith(".md"):
             return True
     return False
-
-
-def mask_ids(text: str | None, known_ids) -> str | None:
-    """``text`` where links and IDs of entries not in ``known_ids`` become plain text."""
-    if not text:
-        return text
-    text = _ID_LINK.sub(lambda m: m.group(0) if m.group(1).upper() in known_ids
-                        else (m.group(2) or INTERNAL_PLACEHOLDER), text)
-    return _ANY_ID.sub(lambda m: m.group(0) if m.group(0).upper() in known_ids
-                       else INTERNAL_PLACEHOLDER, text)
-
-
-_DROP = object()
-
-
-def public_meta(fields: list, meta: dict) -> dict:
-    """A front matter without its internal fields (at any depth) nor undeclared keys."""
-    declared = {f.name: f for f in fields}
-    kept = {}
-    for key, value in (meta or {}).items():
-        field = declared.get(key)
-        if field is not None:
-            value = _public_value(field, value)
-            if value is not _DROP:
-                kept[key] = value
-    return kept
-
-
-def _public_value(field, value):
-    if field.internal:
-        return _DROP
-    if isinstance(value, list) and field.items is not None:
-        return [v for v in (_public_value(field.items, item) for item in value)
-                if v is not _DROP]
-    if isinstance(value, dict) and field.fields:
-        return public_meta(field.fields, value)
-    if isinstance(value, (list, dict)):
-        return _DROP  # a shape the schema does not declare: not shown
-    return value
 
 
 # -- reading the log --------------------------------------------------------------------------

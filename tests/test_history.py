@@ -197,8 +197,10 @@ def test_recent_changes_describe_each_change(repo):
     """(date, entry, « modifiée : message ») newest first, « créée » for the first version."""
     result = check_project(Project(repo))
     from achats.graph import build_graph
+    from achats.variant import make_view
     graph = build_graph(result.entries, result.vocab)
-    changes = read_history(repo, public=False).recent_changes(graph, limit=3)
+    view = make_view(False, graph, read_history(repo, public=False))
+    changes = view.history.recent_changes(view.graph, limit=3)
     assert [(c[1].id, c[2]) for c in changes[:2]] == [
         ("CL-002", "modifiée : Relève le taux d'insertion"),
         ("CL-002", "modifiée : Clause d'insertion prête pour le service juridique")]
@@ -212,10 +214,13 @@ def test_public_recent_changes_hide_messages_of_mixed_commits(repo):
     edit(repo, "content/rapports/ra-001-visite.md", "Texte interne", "Texte interne revu")
     commit_all(repo, "Relecture après la visite secrète")
     result = check_project(Project(repo))
-    from achats.graph import build_graph, restrict
-    graph = restrict(build_graph(result.entries, result.vocab), lambda e: e.is_public)
-    changes = read_history(repo, public=True).recent_changes(graph, limit=50)
+    from achats.graph import build_graph
+    from achats.variant import make_view
+    view = make_view(True, build_graph(result.entries, result.vocab),
+                     read_history(repo, public=True))
+    changes = view.history.recent_changes(view.graph, limit=50)
     assert ("GU-001", "modifiée") in [(c[1].id, c[2]) for c in changes]
+    assert "RA-001" not in [c[1].id for c in changes]
     assert not any("secrète" in c[2] for c in changes)
 
 

@@ -10,6 +10,7 @@ Exemples :
 
 from ..history import require_history, resolve_target, target_versions
 from ..project import Project
+from ..variant import load_withdrawals
 
 
 def register(parser):
@@ -29,11 +30,15 @@ def run(args) -> int:
     print(f"Historique de {target.label} : {len(groups)} version{'s' if len(groups) > 1 else ''}")
     print()
     rows = [("Version", "Date", "Auteur", "Fichier", "Message")]
+    withdrawals = load_withdrawals(project.data_dir, history)
+    entry_id = target.entry.id if target.entry is not None else None
     for group in groups:
         first = group[0]
         files = ", ".join(sorted({v.path.rsplit("/", 1)[-1] for v in group}))
+        withdrawn = withdrawals.find(first.commit, entry_id)
+        subject = first.subject + (f" [{withdrawn.note()}]" if withdrawn else "")
         rows.append((first.short, first.date.strftime("%d/%m/%Y %H:%M"), first.author or "",
-                     files, first.subject))
+                     files, subject))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths))

@@ -15,7 +15,7 @@ from .html import raw
 
 
 def compliance_section(ctx: RenderContext, entry, uri: str) -> str:
-    if ctx.public or entry.collection.name != "marche":
+    if not ctx.settings.get("conformite") or entry.collection.name != "marche":
         return ""
     facts = tender_facts(entry)
     clauses = {}

@@ -10,8 +10,7 @@ from dataclasses import dataclass, field as dc_field
 from ..graph import Graph
 from ..load import Entry, Piece
 from ..validate import ID_LINK, FENCE
-
-INTERNAL_PLACEHOLDER = "[fiche réservée à l'intranet]"
+from ..variant import INTERNAL_PLACEHOLDER, INTRANET
 
 
 def uri_of(entry: Entry) -> str:
@@ -58,17 +57,24 @@ def esc(text) -> str:
 
 @dataclass
 class RenderContext:
+    """How one variant renders: its view of the data (achats.variant) and where pages go.
+
+    ``graph`` and ``history`` hold only what the variant may show; renderers show what they
+    are given and never test the variant.
+    """
+
     graph: Graph
-    variant: str = "intranet"  # or "public"
-    history: object = None  # achats.history.History when git history is available
+    variant: str = INTRANET  # a label (the PDF's cover), never tested by renderers
+    history: object = None  # a history view (achats.variant) when git history is available
     site_url: str = ""
     pdf: bool = True  # the path's PDF is written after this build (not under `serve`)
     extra_sections: list = dc_field(default_factory=list)
     settings: dict = dc_field(default_factory=dict)  # mkdocs.yml « extra » (site settings)
 
-    @property
-    def public(self) -> bool:
-        return self.variant == "public"
+    @classmethod
+    def of_view(cls, view, **options) -> "RenderContext":
+        """The context of an ``achats.variant.View``."""
+        return cls(view.graph, view.name, view.history, **options)
 
     @property
     def vocab(self):

@@ -15,7 +15,7 @@ FORMATS = (("docx", "Word"), ("odt", "OpenDocument"))
 
 
 def dce_enabled(ctx: RenderContext) -> bool:
-    return not ctx.public and bool(ctx.settings.get("dce"))
+    return bool(ctx.settings.get("dce"))
 
 
 def dce_section(ctx: RenderContext, entry, uri: str) -> str:

@@ -69,7 +69,7 @@ def card(ctx: RenderContext, entry: Entry, uri: str) -> str:
     elif name == "rapport":
         rows += [("Date de la visite", _date(meta.get("date"))),
                  ("Lieu", esc(meta.get("lieu") or "—"))]
-        if not ctx.public and meta.get("participants"):
+        if meta.get("participants"):  # internal: absent from the public view
             rows.append(("Participants (interne)", esc(", ".join(meta["participants"]))))
     elif name == "apero":
         rows += [("Édition", f"n° {esc(meta.get('numero'))}"), ("Date", _date(meta.get("date"))),
@@ -86,14 +86,14 @@ def card(ctx: RenderContext, entry: Entry, uri: str) -> str:
             ("Statut", esc(ctx.label("statuts_marche", meta.get("statut")))),
         ]
         roles = meta.get("roles") or {}
-        if not ctx.public and roles:
+        if roles:  # internal: absent from the public view
             parts = [f"gestionnaire : {esc(roles.get('gestionnaire', '—'))}"]
             for key, label in (("editeurs", "éditeurs"), ("commentateurs", "commentateurs"),
                                ("observateurs", "observateurs")):
                 if roles.get(key):
                     parts.append(f"{label} : {esc(', '.join(roles[key]))}")
             rows.append(("Rôles (interne)", " ; ".join(parts)))
-    if entry.collection.name != "clause" and not ctx.public:
+    if entry.collection.name != "clause":
         rows.append(("Visibilité", esc(ctx.label("visibilites", entry.visibility))))
     if ctx.history is not None:
         updated = ctx.history.updated_label(entry)

@@ -12,8 +12,7 @@ from __future__ import annotations
 import html
 import posixpath
 
-from ..history import (GitError, Version, abridge, blob_text, document_diff, front_matter,
-                       mask_ids, public_meta, read_blobs)
+from ..history import Version, abridge
 from ..load import Entry
 from .context import RenderContext, page_url, relative_path, uri_of
 
@@ -61,7 +60,7 @@ def history_section(ctx: RenderContext, entry: Entry, uri: str) -> str:
                 "enregistrée dans l'historique git.</p>\n")
     text = (f"Mis à jour le {history.entry_updated(entry).strftime('%d/%m/%Y')}, "
             f"{_plural(len(commits), 'version')}.")
-    authors = history.authors(entry) if not ctx.public else []
+    authors = history.authors(entry)
     if authors:
         text += f" Contributions : {', '.join(authors)}."
     return (_HEADING + f"<p class=\"achats-historique\">{_e(text)} "
@@ -97,50 +96,23 @@ def history_html_pages(ctx: RenderContext, css_hrefs: list[str],
     """Output path in the site -> HTML page, for every entry of the variant with a history.
 
     ``css_hrefs`` are stylesheet paths relative to the site root; ``diffs`` is how many of
-    the latest versions get a difference against the version before them.
+    the latest versions get a difference against the version before them. What each
+    version shows (message, difference) is the history view's decision (achats.variant).
     """
     plans = _plans(ctx)
     if not plans:
         return {}
-    history = ctx.history
-    specs = [spec for _entry, commits in plans for group in commits[:diffs]
-             for version in group for spec in _specs(history.prefix, version)]
-    try:
-        blobs, failure = read_blobs(history.root, specs), None
-    except GitError as exc:
-        blobs, failure = {}, str(exc)
-    subject = _subjects(ctx)
-    return {f"{history_dir(entry)}/index.html":
-            _page(ctx, entry, commits, css_hrefs, diffs, blobs, failure, subject)
+    ctx.history.prepare([(entry, commits[:diffs]) for entry, commits in plans])
+    return {f"{history_dir(entry)}/index.html": _page(ctx, entry, commits, css_hrefs, diffs)
             for entry, commits in plans}
 
 
-HIDDEN_SUBJECT = "(message non publié : cette version modifie aussi des fiches internes)"
+UNPUBLISHED_SUBJECT = "modification"
 
 
-def _subjects(ctx: RenderContext):
-    """How a version's message is shown: as is on the intranet; in the public variant, only
-    for commits that changed no internal entry, with IDs of internal entries masked."""
-    if not ctx.public:
-        return lambda version: version.subject
-    history = ctx.history
-    public_paths = {rel for e in ctx.graph.entries for rel in history.entry_paths(e)}
-    return lambda version: (history.public_subject(version, public_paths, ctx.graph.by_id)
-                            or HIDDEN_SUBJECT)
-
-
-def _specs(prefix: str, version: Version) -> list[str]:
-    if version.status in ("A", "D"):
-        return []
-    return [_old_spec(prefix, version), _new_spec(prefix, version)]
-
-
-def _old_spec(prefix: str, version: Version) -> str:
-    return f"{version.commit}^:{prefix}{version.before_path}"
-
-
-def _new_spec(prefix: str, version: Version) -> str:
-    return f"{version.commit}:{prefix}{version.path}"
+def _subject(ctx: RenderContext, version: Version) -> str:
+    """The message as the view shows it, or « modification » when it may not."""
+    return ctx.history.subject(version) or UNPUBLISHED_SUBJECT
 
 
 _STYLE = """
@@ -167,16 +139,17 @@ body { margin: 0; }
 
 
 def _page(ctx: RenderContext, entry: Entry, commits: list[list[Version]], css_hrefs,
-          diffs: int, blobs: dict, failure: str | None, subject) -> str:
+          diffs: int) -> str:
     root = "../../"  # historique/<id>/index.html
     entry_href = root + page_url(uri_of(entry))
     links = "\n".join(f'<link rel="stylesheet" href="{_e(root + href)}">' for href in css_hrefs)
     title = f"Historique : {entry.title}"
-    rows = "\n".join(_row(ctx, group, subject) for group in commits)
-    author_head = "" if ctx.public else '<th scope="col">Auteur</th>'
+    # Authors only where the view gives them (never in the public variant).
+    authors = any(v.author for group in commits for v in group)
+    rows = "\n".join(_row(ctx, entry, group, authors) for group in commits)
+    author_head = '<th scope="col">Auteur</th>' if authors else ""
     shown = min(diffs, len(commits))
-    sections = "\n".join(_version_section(ctx, entry, group, blobs, failure, subject)
-                         for group in commits[:diffs])
+    sections = "\n".join(_version_section(ctx, entry, group) for group in commits[:diffs])
     intro = (f"{_plural(len(commits), 'version')} enregistrée"
              f"{'s' if len(commits) > 1 else ''} dans git, de la plus récente à la plus "
              "ancienne.")
@@ -221,27 +194,32 @@ def _when(version: Version) -> str:
     return version.date.strftime("%d/%m/%Y à %H:%M")
 
 
-def _row(ctx: RenderContext, group: list[Version], subject) -> str:
+def _row(ctx: RenderContext, entry: Entry, group: list[Version], authors: bool) -> str:
     first = group[0]
-    author = "" if ctx.public else f"<td>{_e(first.author)}</td>"
+    author = f"<td>{_e(first.author)}</td>" if authors else ""
     files = ", ".join(_e(posixpath.basename(v.path)) for v in group)
-    return (f'<tr><td>{_e(_when(first))}</td>{author}<td>{_e(subject(first))}</td>'
+    note = ctx.history.note(first, entry)
+    what = _e(_subject(ctx, first)) + (f'<br><em class="achats-retrait">{_e(note)}</em>'
+                                       if note else "")
+    return (f'<tr><td>{_e(_when(first))}</td>{author}<td>{what}</td>'
             f'<td>{files}</td><td><a href="#version-{_e(first.short)}"><code>'
             f'{_e(first.short)}</code></a></td></tr>')
 
 
-def _version_section(ctx: RenderContext, entry: Entry, group: list[Version], blobs: dict,
-                     failure: str | None, subject) -> str:
+def _version_section(ctx: RenderContext, entry: Entry, group: list[Version]) -> str:
     first = group[0]
-    by = "" if ctx.public or not first.author else f" — par {first.author}"
+    by = f" — par {first.author}" if first.author else ""
     out = [f'<section class="achats-version" aria-labelledby="version-{_e(first.short)}">',
            f'<h3 id="version-{_e(first.short)}">Version {_e(first.short)} du '
            f'{_e(_when(first))}</h3>',
-           f"<p>« {_e(subject(first))} »{_e(by)}</p>"]
+           f"<p>« {_e(_subject(ctx, first))} »{_e(by)}</p>"]
+    note = ctx.history.note(first, entry)
+    if note:
+        out.append(f'<p class="achats-retrait"><strong>{_e(note)}</strong></p>')
     for version in group:
         if entry.pieces or version.path != entry.rel:
             out.append(f"<h4>{_e(_file_label(entry, version))}</h4>")
-        out.append(_file_change(ctx, entry, version, blobs, failure))
+        out.append(_file_change(ctx.history.change(entry, version)))
     out.append("</section>")
     return "\n".join(out)
 
@@ -253,39 +231,21 @@ def _file_label(entry: Entry, version: Version) -> str:
     return f"Pièce {name[:-3].upper()} ({name})"
 
 
-def _file_change(ctx: RenderContext, entry: Entry, version: Version, blobs: dict,
-                 failure: str | None) -> str:
-    if version.status == "A":
-        return '<p class="achats-omis">Première version de ce fichier.</p>'
-    if version.status == "D":
-        return '<p class="achats-omis">Fichier supprimé dans cette version.</p>'
-    if failure:
-        return f'<p class="achats-omis">Différence indisponible : {_e(failure)}</p>'
-    prefix = ctx.history.prefix
-    old = blob_text(blobs.get(_old_spec(prefix, version)))
-    new = blob_text(blobs.get(_new_spec(prefix, version)))
+def _file_change(change) -> str:
+    if change.note:
+        return f'<p class="achats-omis">{_e(change.note)}</p>'
     out = []
-    if version.status == "R" and version.old_path:
-        out.append(f"<p>Fichier renommé : « {_e(version.old_path)} » → "
-                   f"« {_e(version.path)} ».</p>")
-    if ctx.public and not _public_pair(entry, version, old, new):
-        out.append('<p class="achats-omis">Différence non publiée : la version précédente '
-                   "n'était pas publique.</p>")
-        return "\n".join(out)
-    if old is None or new is None:
+    if change.renamed_from:
+        out.append(f"<p>Fichier renommé : « {_e(change.renamed_from)} » → "
+                   f"« {_e(change.version.path)} ».</p>")
+    if change.old is None or change.new is None:
         out.append('<p class="achats-omis">Version précédente introuvable dans git.</p>')
         return "\n".join(out)
-    if ctx.public:
-        known = ctx.graph.by_id
-        diff = document_diff(old, new,
-                             meta_filter=lambda meta: public_meta(entry.collection.fields, meta),
-                             text_filter=lambda text: mask_ids(text, known))
-        if diff.unreadable:
-            out.append('<p class="achats-omis">Différence non publiée (en-tête illisible dans '
-                       "l'une des versions).</p>")
-            return "\n".join(out)
-    else:
-        diff = document_diff(old, new)
+    diff = change.diff()
+    if diff.unreadable and not diff.body:
+        out.append('<p class="achats-omis">Différence non publiée (en-tête illisible dans '
+                   "l'une des versions).</p>")
+        return "\n".join(out)
     if diff.fields:
         out.append("<p><strong>Champs de l'en-tête</strong></p>\n<ul>")
         out += [f"<li>{_field_html(change)}</li>" for change in diff.fields]
@@ -297,14 +257,6 @@ def _file_change(ctx: RenderContext, entry: Entry, version: Version, blobs: dict
         out.append('<p class="achats-omis">Aucun changement de contenu (mise en forme '
                    "seulement).</p>")
     return "\n".join(out)
-
-
-def _public_pair(entry: Entry, version: Version, old: str | None, new: str | None) -> bool:
-    """In the public variant, show a difference only between two public versions."""
-    if version.path != entry.rel:
-        return False  # a tender's pieces change only before publication, while internal
-    collection = entry.collection
-    return all(collection.visibility(front_matter(text)) == "public" for text in (old, new))
 
 
 def _field_html(change) -> str:

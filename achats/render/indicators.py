@@ -81,7 +81,7 @@ def yearly(ctx: RenderContext) -> list[Year]:
 
 
 def published(ctx: RenderContext) -> bool:
-    return not ctx.public or bool(ctx.settings.get("indicateurs_publics", True))
+    return bool(ctx.settings.get("indicateurs", True))
 
 
 def indicators_page(ctx: RenderContext) -> str:
@@ -95,7 +95,7 @@ def indicators_page(ctx: RenderContext) -> str:
                "sociale, un marché réservé, comparés aux cibles nationales. Les considérations "
                "sont déduites des clauses de la bibliothèque que chaque marché utilise, comme "
                "dans les données essentielles publiées (achats decp).\n")
-    if ctx.public:
+    if ctx.settings.get("comptes_publics_seulement"):
         out.append("_Variante publique : seuls les marchés et clauses publics sont comptés._\n")
     out.append(f"Cibles : {esc(TARGETS_SOURCE)}\n")
     if not years:

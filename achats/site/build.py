@@ -15,7 +15,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
 from ..audit import audit_public_site
-from ..graph import Graph, build_graph, restrict
+from ..graph import Graph, build_graph
 from ..history import HistoryReading, start_history
 from ..pdf import write_path_pdf
 from ..render.dce_links import dce_enabled
@@ -31,6 +31,7 @@ from ..render.history import (DEFAULT_DIFFS, history_html_pages, history_section
 from ..schema import COLLECTIONS
 from ..search import index_site, searchable_copy
 from ..validate import CheckResult, check_project
+from ..variant import View, load_withdrawals, make_view, shown_settings
 from . import csp, parallel
 from .theme import prepare_env
 
@@ -51,9 +52,18 @@ def hand_over_check(config, result: CheckResult, history: HistoryReading | None 
 
 
 def _history_reading(config, project: Project, public: bool) -> HistoryReading:
-    """The `git log` handed over by `achats build` (taken once), or a new one."""
+    """The `git log` handed over by `achats build` (taken once), or a new one.
+
+    `achats build --public` reads mkdocs.public.yml, which must say ``variante: public``:
+    a configuration that lost that line would build the intranet into the public folder.
+    """
     reading = getattr(config, HISTORY_ATTRIBUTE, None)
     setattr(config, HISTORY_ATTRIBUTE, None)
+    if reading is not None and reading.public and not public:
+        reading.close()
+        raise PluginError(f"{_setting_place(config, 'variante')} : la variante publique est "
+                          "demandée (achats build --public) mais extra.variante ne vaut pas "
+                          "« public » dans ce fichier : rien n'a été construit.")
     if (reading is not None and reading.public == public
             and reading.root.resolve() == project.root.resolve()):
         return reading
@@ -80,6 +90,7 @@ class BuildState:
     glossary: Glossary | None = None
     theme_scripts: csp.ThemeScripts | None = None  # hashed for the Content-Security-Policy
     history_diffs: int = DEFAULT_DIFFS  # extra.historique_diffs
+    view: View | None = None  # what this variant shows (achats.variant)
 
 
 class RenderedOnRead(File):
@@ -236,22 +247,31 @@ def _prepare(config, project: Project, variant: str, diffs: int, reading: Histor
     if result.problems.warnings:
         log.info("achats : %d avertissement(s) dans le contenu (voir « achats check »).",
                  len(result.problems.warnings))
-    graph = build_graph(result.entries, result.vocab)
-    if variant == "public":
-        graph = restrict(graph, lambda e: e.is_public)
     history = reading.result()
     if history.warning:
         # Info, not warning: a shallow CI clone must still build under --strict.
         log.info("achats : ATTENTION : %s", history.warning)
+    try:
+        withdrawals = load_withdrawals(project.data_dir, history)
+    except AchatsError as exc:
+        raise PluginError(str(exc)) from None
+    # The one decision of what this variant shows; renderers only render the view.
+    view = make_view(variant == "public", build_graph(result.entries, result.vocab), history,
+                     withdrawals, diffs)
+    problems = getattr(view.history, "withdrawal_problems", None)
+    if problems:
+        raise PluginError("Un retrait ne cache pas le texte qu'il vise :\n"
+                          + problems.as_text())
     # Under `serve` every save rebuilds: the PDF (seconds) waits for `achats build`.
     pdf = bool((config.extra or {}).get("pdf", True)) and _Process.command != "serve"
-    settings = dict(config.extra or {})
+    settings = shown_settings(variant == "public", config.extra or {})
     # Like the PDF, the tenders' Word/ODT files wait for `achats build` (see on_post_build).
-    settings["dce"] = bool(settings.get("dce")) and _Process.command != "serve"
-    ctx = RenderContext(graph, variant, history, site_url=config.site_url or "", pdf=pdf,
-                        settings=settings)
+    settings["dce"] = settings["dce"] and _Process.command != "serve"
+    ctx = RenderContext.of_view(view, site_url=config.site_url or "", pdf=pdf,
+                                settings=settings)
     ctx.extra_sections.append(history_section)
-    state = BuildState(project, variant, result, graph, history, ctx, history_diffs=diffs)
+    state = BuildState(project, variant, result, view.graph, history, ctx,
+                       history_diffs=diffs, view=view)
     state.pages = render_site(ctx, deferred=True)
     # The glossary's <abbr> tooltips go into each converted page (on_page_content).
     state.glossary = Glossary(result.vocab.glossary)
