@@ -156,27 +156,23 @@ def message_naming_internal_entry(root: Path) -> None:
 
 def clause_validated(root: Path) -> None:
     """A clause « proposée » (internal), then validated: its draft text stays internal."""
-    from achats.fingerprint import fingerprint
-    from achats.load import split_front_matter
-    from achats.problems import ProblemList
+    from signing import make_key, signed_text
 
     SCENARIOS["clause-validee"] = ["fuite-texte-projet-clause"]
     rel = "clauses/cl-009-clause-sociale.md"
     base = ("---\nid: CL-009\ntitre: Clause d'insertion\ntype: condition_execution\n"
             "piliers: [social]\nfamilles: [services]\nbase_legale: [L2112-2]\n"
             "document: CCAP\nniveau: socle\ntexte: \"{texte}\"\n"
-            "verification: \"Attestations trimestrielles.\"\nstatut: {statut}\n{validation}"
+            "verification: \"Attestations trimestrielles.\"\nstatut: {statut}\n"
             "---\nCommentaire.\n")
     write(root, rel, base.format(texte="Projet fuite-texte-projet-clause à discuter.",
-                                 statut="proposee", validation=""))
+                                 statut="proposee"))
     commit(root, "Clause proposée")
-    text = base.format(texte="L'entreprise réserve 5 % des heures à l'insertion.",
-                       statut="validee", validation="")
-    meta = split_front_matter(text, rel, ProblemList()).meta
-    validation = ("validation:\n  par: DAJCP\n  le: 2026-11-25\n"
-                  f"  empreinte: {fingerprint(meta)}\n")
-    write(root, rel, base.format(texte="L'entreprise réserve 5 % des heures à l'insertion.",
-                                 statut="validee", validation=validation))
+    # The legal service's real key, listed in the signers file, signs the validation.
+    key = make_key(root.parent / "cles", "dajcp")
+    key.allow(root)
+    write(root, rel, signed_text(base.format(
+        texte="L'entreprise réserve 5 % des heures à l'insertion.", statut="validee"), key))
     commit(root, "Clause validée par la DAJCP")
 
 
@@ -516,7 +512,7 @@ def test_public_build_refuses_a_configuration_that_is_not_public(small_repo, mon
     monkeypatch.chdir(root)
     code, _out, err = run_cli("build", "--public", "--site-dir", str(root / "public"))
     assert code == 1
-    assert "extra.variante ne vaut pas « public »" in err
+    assert "extra.variante vaut « intranet » dans la configuration de la variante publique" in err
     assert "Traceback" not in err and not (root / "public").exists()
 
 

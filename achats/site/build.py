@@ -54,16 +54,11 @@ def hand_over_check(config, result: CheckResult, history: HistoryReading | None 
 def _history_reading(config, project: Project, public: bool) -> HistoryReading:
     """The `git log` handed over by `achats build` (taken once), or a new one.
 
-    `achats build --public` reads mkdocs.public.yml, which must say ``variante: public``:
-    a configuration that lost that line would build the intranet into the public folder.
+    (`achats build --public` has already refused a configuration without
+    ``variante: public``: achats.sitebuild.require_public_variant.)
     """
     reading = getattr(config, HISTORY_ATTRIBUTE, None)
     setattr(config, HISTORY_ATTRIBUTE, None)
-    if reading is not None and reading.public and not public:
-        reading.close()
-        raise PluginError(f"{_setting_place(config, 'variante')} : la variante publique est "
-                          "demandée (achats build --public) mais extra.variante ne vaut pas "
-                          "« public » dans ce fichier : rien n'a été construit.")
     if (reading is not None and reading.public == public
             and reading.root.resolve() == project.root.resolve()):
         return reading
