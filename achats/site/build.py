@@ -26,6 +26,7 @@ from ..render.history import (DEFAULT_DIFFS, history_html_pages, history_section
                               history_workload)
 from ..schema import COLLECTIONS
 from ..search import index_site, searchable_copy
+from ..sitedir import SiteDirRefused, check_site_dir, source_folders, write_marker
 from ..validate import CheckResult, check_project
 from . import parallel
 from .theme import prepare_env
@@ -37,6 +38,7 @@ SEARCH_SOURCE = "pagefind-source"  # folder of the site with the pages Pagefind 
 
 
 HISTORY_ATTRIBUTE = "_achats_history"
+TARGET_ATTRIBUTE = "_achats_site_target"
 
 
 def hand_over_check(config, result: CheckResult, history: HistoryReading | None = None) -> None:
@@ -44,6 +46,27 @@ def hand_over_check(config, result: CheckResult, history: HistoryReading | None 
     and the `git log` it started before checking them."""
     setattr(config, CHECKED_ATTRIBUTE, result)
     setattr(config, HISTORY_ATTRIBUTE, history)
+
+
+def hand_over_target(config, target: Path) -> None:
+    """Tells the hooks that ``config.site_dir`` is a temporary folder that `achats build`
+    swaps in place of ``target`` (already checked) once the build has succeeded."""
+    setattr(config, TARGET_ATTRIBUTE, target)
+
+
+def _site_target(config, project: Project) -> Path:
+    """Where the site will be served from: the folder `achats build` swaps in, or, under
+    plain `mkdocs build`, the output folder itself, checked here since MkDocs is about to
+    empty it (not under `serve`, which builds into a temporary folder of its own)."""
+    target = getattr(config, TARGET_ATTRIBUTE, None)
+    if target is not None:
+        return target
+    if _Process.command == "serve":
+        return Path(config.site_dir)
+    try:
+        return check_site_dir(config.site_dir, project.root, source_folders(project, config))
+    except SiteDirRefused as exc:
+        raise PluginError(str(exc)) from None
 
 
 def _history_reading(config, project: Project, public: bool) -> HistoryReading:
@@ -75,6 +98,7 @@ class BuildState:
     search_source: Path | None = None  # bare copies of the indexed pages, for Pagefind
     glossary: Glossary | None = None
     history_diffs: int = DEFAULT_DIFFS  # extra.historique_diffs
+    site_target: Path | None = None  # where the site is served from once accepted
 
 
 class RenderedOnRead(File):
@@ -165,6 +189,7 @@ def on_config(config):
     """
     project = Project(Path(config.config_file_path).resolve().parent)
     variant, diffs = _check_settings(config)
+    target = _site_target(config, project)
     if variant == "public" and _Process.command != "serve" and points_here(config.site_url):
         # Info, not warning: a CI build of the variant must still pass under --strict.
         log.info("achats : ATTENTION : site_url (%s) désigne cette machine : le plan du site, "
@@ -174,9 +199,15 @@ def on_config(config):
     # git writes the log on the other core while the entries are read and checked.
     reading = _history_reading(config, project, public=(variant == "public"))
     try:
-        return _prepare(config, project, variant, diffs, reading)
+        config = _prepare(config, project, variant, diffs, reading)
     finally:
         reading.close()  # nothing to do once read; stops git if this build failed first
+    state_of(config).site_target = target
+    # Marked as ours before MkDocs empties it (it keeps hidden files): a later build may
+    # replace this folder, even if this build fails half-way.
+    Path(config.site_dir).mkdir(parents=True, exist_ok=True)
+    write_marker(Path(config.site_dir))
+    return config
 
 
 def points_here(site_url: str | None) -> bool:
