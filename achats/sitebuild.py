@@ -9,8 +9,8 @@ from pathlib import Path
 
 from .problems import AchatsError
 from .project import Project
-from .sitedir import (StopOnSignals, check_site_dir, fresh_folder_beside, source_folders,
-                      swap_in)
+from .sitedir import (StopOnSignals, check_site_dir, child_processes, fresh_folder_beside,
+                      signals_held, source_folders, stop_children, swap_in)
 from .validate import check_project
 
 CONFIG_FILES = {False: "mkdocs.yml", True: "mkdocs.public.yml"}
@@ -53,10 +53,11 @@ def build_site(public: bool = False, site_dir: str | None = None,
     from .site import parallel
 
     project = project or Project.find()
-    if site_dir:  # refused before anything runs: nothing changed
-        check_site_dir(site_dir, project.root, source_folders(project))
     with StopOnSignals():
+        if site_dir:  # refused before anything runs: nothing changed
+            check_site_dir(site_dir, project.root, source_folders(project))
         # git writes the log on the other core while the entries are checked.
+        spared, interrupted = child_processes(), False
         history = start_history(project.root, public)
         building = None
         try:
@@ -86,13 +87,20 @@ def build_site(public: bool = False, site_dir: str | None = None,
             if isinstance(exc, Abort) and isinstance(exc.__context__, PluginError):
                 exc = exc.__context__
             raise AchatsError(f"la construction a échoué : {exc}") from None
+        except KeyboardInterrupt:
+            interrupted = True
+            raise
         finally:
             # An interrupted build may leave the second process running (MkDocs calls
-            # on_build_error for errors only): stopped before its folder is removed.
-            parallel.abandon_all()
-            history.close()
-            if building is not None:
-                shutil.rmtree(building, ignore_errors=True)
+            # on_build_error for errors only): stopped before its folder is removed. A
+            # second Ctrl-C waits for this cleaning.
+            with signals_held():
+                parallel.abandon_all()
+                history.close()
+                if interrupted:
+                    stop_children(spared)
+                if building is not None:
+                    shutil.rmtree(building, ignore_errors=True)
     return target
 
 

@@ -13,6 +13,7 @@ holds ``MARKER``, written into every site at the end of its build).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import shutil
@@ -30,6 +31,7 @@ MARKER_TEXT = ("Site construit par « achats build » (Achats durables). Ce doss
                "en entier à chaque construction : n'y rangez rien.\n")
 BUILDING = ".construction-"  # infix of the temporary folder beside the target
 REPLACED = ".remplace-"  # infix of the previous site while it is being removed
+STOPPING_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 
 
 class SiteDirRefused(AchatsError):
@@ -152,9 +154,7 @@ def _exchange(a: Path, b: Path) -> bool:
 def swap_in(built: Path, target: Path) -> None:
     """Puts the finished site ``built`` in place of ``target``; signals wait until it is done
     (never half swapped). The previous site is removed afterwards."""
-    blocked = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
-    previous_mask = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
-    try:
+    with signals_held():
         if not target.exists():
             built.rename(target)
             return
@@ -165,14 +165,46 @@ def swap_in(built: Path, target: Path) -> None:
             old.rmdir()
             target.rename(old)
             built.rename(target)
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous_mask)
     shutil.rmtree(old, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def signals_held():
+    """SIGINT, SIGTERM and SIGHUP wait until the block is done (then act as usual): for
+    what must not be left half done, like a swap or the cleaning after a failure."""
+    previous_mask = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous_mask)
+
+
+def child_processes() -> set[int]:
+    """This process's children (Linux /proc; an empty set elsewhere)."""
+    found: set[int] = set()
+    try:
+        for task in Path("/proc/self/task").iterdir():
+            found.update(int(pid) for pid in (task / "children").read_text().split())
+    except OSError:
+        pass
+    return found
+
+
+def stop_children(spared: set[int]) -> None:
+    """Kills and reaps the children of this process not in ``spared``: after an interrupted
+    build, whatever it started and did not stop in time (a process forked between a signal
+    and its registration: Pagefind, a pool worker) must not go on writing."""
+    for pid in child_processes() - spared:
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            continue
+
+
 class Interrupted(KeyboardInterrupt):
-    """SIGTERM (or SIGHUP) during a build, raised like Ctrl-C so that every ``finally``
-    runs: temporary folder removed, helper process and Pagefind stopped."""
+    """SIGINT, SIGTERM or SIGHUP during a build, raised like Ctrl-C so that every
+    ``finally`` runs: temporary folder removed, second process and Pagefind stopped."""
 
     def __init__(self, signum: int):
         super().__init__(signal.Signals(signum).name)
@@ -180,21 +212,22 @@ class Interrupted(KeyboardInterrupt):
 
 
 class StopOnSignals:
-    """Within this block SIGTERM and SIGHUP raise Interrupted (SIGINT already raises
-    KeyboardInterrupt). Only in the main thread, where Python can handle signals."""
-
-    SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+    """Within this block the stopping signals raise Interrupted in this process. A process
+    forked meanwhile (the second build process, pool workers) just ends, quietly: the build
+    process cleans up after it. Only in the main thread, where Python handles signals."""
 
     def __enter__(self):
         self.previous = {}
+        self.owner = os.getpid()
         import threading
         if threading.current_thread() is threading.main_thread():
-            for signum in self.SIGNALS:
-                self.previous[signum] = signal.signal(signum, self._raise)
+            for signum in STOPPING_SIGNALS:
+                self.previous[signum] = signal.signal(signum, self._stop)
         return self
 
-    @staticmethod
-    def _raise(signum, frame):
+    def _stop(self, signum, frame):
+        if os.getpid() != self.owner:
+            os._exit(128 + signum)
         raise Interrupted(signum)
 
     def __exit__(self, *exc):
