@@ -68,8 +68,9 @@ def build_site(public: bool = False, site_dir: str | None = None,
                 options["site_dir"] = str(Path(site_dir).resolve())
             config = load_config(str(_config_file(project, public)), **options)
             # site_dir may come from mkdocs.yml, which a merge request can change.
-            target = check_site_dir(config.site_dir, project.root,
-                                    source_folders(project, config))
+            target = (Path(config.site_dir) if site_dir else
+                      check_site_dir(config.site_dir, project.root,
+                                     source_folders(project, config)))
             building = fresh_folder_beside(target)
             config["site_dir"] = str(building)
             # The hooks reuse this check and this log instead of doing them a second time.

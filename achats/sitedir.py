@@ -58,15 +58,19 @@ def write_marker(site: Path) -> None:
 
 
 def _git_dirs(root: Path) -> list[Path]:
-    """The repository's git folders (a worktree has its own and the common one)."""
-    try:
-        done = subprocess.run(["git", "rev-parse", "--absolute-git-dir", "--git-common-dir"],
-                              cwd=root, capture_output=True, text=True)
-    except OSError:
-        return []
-    if done.returncode != 0:
-        return []
-    return [(root / line.strip()).resolve() for line in done.stdout.splitlines() if line.strip()]
+    """The repository's git folders, read from the files git leaves (no git process): ``.git``
+    itself, and for a worktree the folder its ``.git`` file names and the common one."""
+    dot_git = root / ".git"
+    found = [dot_git]
+    if dot_git.is_file():
+        text = dot_git.read_text(encoding="utf-8", errors="replace").strip()
+        if text.startswith("gitdir:"):
+            own = (root / text[len("gitdir:"):].strip()).resolve()
+            found.append(own)
+            common = own / "commondir"
+            if common.is_file():
+                found.append((own / common.read_text(encoding="utf-8").strip()).resolve())
+    return found
 
 
 def _tracked_below(root: Path, target: Path) -> str | None:
@@ -106,7 +110,7 @@ def check_site_dir(target: Path | str, root: Path, protected: list[Path] = ()) -
     if _within(root, target):
         raise refuse("c'est le dossier du projet ou un dossier qui le contient ; "
                      "la construction le viderait")
-    for git_dir in [root / ".git", *_git_dirs(root)]:
+    for git_dir in _git_dirs(root):
         if _within(target, git_dir.resolve()):
             raise refuse("c'est un dossier de git ; la construction détruirait le dépôt")
     for folder in protected:
@@ -114,15 +118,19 @@ def check_site_dir(target: Path | str, root: Path, protected: list[Path] = ()) -
         if folder != root and (_within(target, folder) or _within(folder, target)):
             raise refuse(f"il contient ou fait partie des sources du projet "
                          f"({folder.relative_to(root) if _within(folder, root) else folder})")
+    if not (target.exists() or target.is_symlink()):
+        return target  # nothing there to lose
+    if not target.is_dir():
+        raise refuse("ce n'est pas un dossier")
+    if not any(target.iterdir()):
+        return target
+    if not (target / MARKER).is_file():
+        raise refuse(f"ce dossier existe et n'est pas un site construit par achats "
+                     f"(fichier {MARKER} absent) ; la construction l'effacerait")
+    # The marker could have been committed into a folder of the repository.
     tracked = _tracked_below(root, target)
     if tracked is not None:
         raise refuse(f"il contient des fichiers suivis par git (par exemple {tracked})")
-    if target.exists() or target.is_symlink():
-        if not target.is_dir():
-            raise refuse("ce n'est pas un dossier")
-        if any(target.iterdir()) and not (target / MARKER).is_file():
-            raise refuse(f"ce dossier existe et n'est pas un site construit par achats "
-                         f"(fichier {MARKER} absent) ; la construction l'effacerait")
     return target
 
 
