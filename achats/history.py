@@ -25,6 +25,7 @@ from pathlib import Path
 
 import yaml
 
+from . import yamlsource
 from .load import Entry
 from .problems import AchatsError
 from .schema import BY_PREFIX, COLLECTIONS
@@ -621,9 +622,6 @@ def front_matter(text: str | None) -> dict:
     return _split_version(text).meta or {}
 
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 @dataclass
 class _Version:
     meta: dict | None  # None when unreadable
@@ -641,8 +639,10 @@ def _split_version(text: str | None) -> _Version:
     if end is None:
         return _Version(None, text)
     try:
-        meta = yaml.load("\n".join(lines[1:end]), Loader=_Loader)
-    except yaml.YAMLError:
+        # Within the same limits as current files: an alias bomb committed once (then
+        # fixed) must not blow up every later build.
+        meta, _lines = yamlsource.parse("\n".join(lines[1:end]))
+    except (yaml.YAMLError, yamlsource.DuplicateKeyError, yamlsource.LimitError):
         return _Version(None, text)
     if meta is None:
         meta = {}

@@ -125,6 +125,9 @@ def split_front_matter(text: str, rel: str, problems: ProblemList,
     except yamlsource.DuplicateKeyError as exc:
         problems.add(rel, exc.line, exc.key, f"clé « {exc.key} » en double dans l'en-tête.")
         return SplitDocument(None, body, body_line, {})
+    except yamlsource.LimitError as exc:
+        problems.add(rel, exc.line, "en-tête", f"{exc.message} : en-tête refusé.")
+        return SplitDocument(None, body, body_line, {})
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 2 if mark else 2

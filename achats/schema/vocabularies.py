@@ -41,9 +41,11 @@ def read_data_file(path: Path, rel: str, problems: ProblemList, required: bool =
         problems.add(rel, 1, "fichier", f"le fichier n'est pas du texte UTF-8 ({exc.reason}).")
         return None, {}
     try:
-        return yamlsource.parse(text)
+        return yamlsource.parse(text, limits=yamlsource.DATA_FILE)
     except yamlsource.DuplicateKeyError as exc:
         problems.add(rel, exc.line, exc.key, f"clé « {exc.key} » en double.")
+    except yamlsource.LimitError as exc:
+        problems.add(rel, exc.line, "yaml", f"{exc.message} : fichier refusé.")
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 1
