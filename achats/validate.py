@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from .fingerprint import fingerprint
 from .load import Entry, entries_from_jobs, jobs_from_groups, load_entries, plan_in_groups
 from .problems import WARNING, ProblemList
-from .project import DATA_DIR, Project
+from .project import DATA_DIR, PAGES_DIR, Project
 from .schema import BY_PREFIX, PIECE_FIELDS, CheckContext, check_mapping, load_vocabularies
 from .schema.vocabularies import Vocabularies
 from .yamlsource import line_of
@@ -130,11 +130,17 @@ def _check_in_workers(groups, vocab, workers: int) -> list[tuple]:
         return [found for part in pool.imap(_check_groups, tasks) for found in part]
 
 
-def validate_pages(project: Project, ids: set, problems: ProblemList) -> None:
-    """Hand-written pages (content/pages) may cite entries with [[ID]] too."""
-    from .load import read_text, split_front_matter
+# Folders the build reads besides the collections (which the loader lists itself).
+READ_BY_THE_BUILD = [PAGES_DIR, DATA_DIR, "content/theme", "hooks"]
 
-    for path in sorted(project.pages_dir.rglob("*.md")):
+
+def validate_pages(project: Project, ids: set, problems: ProblemList) -> None:
+    """Hand-written pages (content/pages) may cite entries with [[ID]] too. No symbolic
+    link in the folders the build reads (pages, data, theme, hooks)."""
+    from .load import read_text, refuse_links, regular_files, split_front_matter
+
+    refuse_links(project, READ_BY_THE_BUILD, problems)
+    for path in regular_files(project.pages_dir, ".md"):
         rel = project.rel(path)
         text = read_text(path, rel, problems)
         if text is None:

@@ -119,7 +119,8 @@ class _Budget:
     def spend(self, node, depth: int) -> None:
         self.left -= 1
         if self.left < 0:
-            raise LimitError(f"YAML trop volumineux : plus de {self.limits.max_values} valeurs "
+            most = f"{self.limits.max_values:,}".replace(",", " ")
+            raise LimitError(f"YAML trop volumineux : plus de {most} valeurs "
                              "une fois les alias (&nom, *nom) développés (bombe d'alias ?) ; "
                              "écrivez les valeurs sans alias",
                              node.start_mark.line + self.first_line)

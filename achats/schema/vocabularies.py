@@ -31,6 +31,8 @@ class Vocabularies:
 
 def read_data_file(path: Path, rel: str, problems: ProblemList, required: bool = True):
     """Parse one YAML data file strictly; problems carry its path and line."""
+    if path.is_symlink():  # reported by achats.load.refuse_links; never read
+        return None, {}
     if not path.is_file():
         if required:
             problems.add(rel, 1, "fichier", "fichier de données manquant.")
