@@ -798,6 +798,7 @@ def restore_version(project, target: Target, rev: str) -> Restored:
     if old.get(target.paths[0]) is None:
         raise AchatsError(f"{target.label} n'existait pas dans la version {commit[:7]} : "
                           "rien à restaurer (voir « achats history »).")
+    _refuse_unsaved(project, list(old))
     changed, originals = [], {}
     for rel, text in old.items():
         path = project.inside(rel)
@@ -827,6 +828,21 @@ def restore_version(project, target: Target, rev: str) -> Restored:
                           "modifié.") from None
     head = run_git(project.root, "rev-parse", "--short", "HEAD").decode().strip()
     return Restored(target, commit[:7], head, changed)
+
+
+def _refuse_unsaved(project, paths: list[str]) -> None:
+    """Refuses a restoration that would write over a file git does not hold as it is: one
+    untracked (or ignored) at a restored path, modified, or a symbolic link. The check of the
+    whole tree above leaves untracked files out."""
+    found = run_git(project.root, "status", "--porcelain", "-z", "--untracked-files=all",
+                    "--ignored=matching", "--", *paths)
+    unsaved = [item[3:].decode("utf-8", "replace") for item in found.split(b"\0") if item]
+    unsaved += [rel for rel in paths if (project.root / rel).is_symlink()]
+    if unsaved:
+        raise AchatsError(f"la restauration écrirait sur {', '.join(sorted(set(unsaved)))}, "
+                          "que git ne connaît pas dans cet état (fichier non suivi, ignoré, "
+                          "modifié ou lien symbolique) : déplacez-le ou enregistrez-le (commit) "
+                          "d'abord. Rien n'a été modifié.")
 
 
 def _put_back(project, originals: dict[str, bytes | None]) -> None:
