@@ -61,11 +61,12 @@ def test_shared_build_equals_single_core_build(corpus, tmp_path, caplog, monkeyp
 
 
 def test_warnings_of_the_second_process_fail_a_strict_build(corpus, tmp_path, caplog):
-    """A link to a missing file in shared pages fails the build, as on one core."""
+    """A link MkDocs does not recognise (to a missing folder: `achats check` sees only links
+    to files) in shared pages fails the build, as on one core."""
     broken = tmp_path / "casse"
     generate_corpus(broken, 40, 0, seed=11, source=Project(REPO))
     for path in sorted((broken / "clauses").glob("*.md")):
-        path.write_text(path.read_text(encoding="utf-8") + "\n[Perdu](nulle-part.md)\n",
+        path.write_text(path.read_text(encoding="utf-8") + "\n[Perdu](nulle-part/)\n",
                         encoding="utf-8")
     caplog.set_level(logging.DEBUG, logger="mkdocs.plugins.achats")
     with pytest.raises(AchatsError) as failure:

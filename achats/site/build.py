@@ -18,8 +18,9 @@ from ..graph import Graph, build_graph, restrict
 from ..history import HistoryReading, start_history
 from ..pdf import write_path_pdf
 from ..problems import AchatsError
-from ..project import DATA_DIR, Project
+from ..project import DATA_DIR, PAGES_DIR, Project
 from ..render import RenderContext, render_site
+from ..render.context import source_files
 from ..render.glossary import Glossary
 from ..render.html import unwrap
 from ..render.history import (DEFAULT_DIFFS, history_html_pages, history_section,
@@ -236,7 +237,8 @@ def _prepare(config, project: Project, variant: str, diffs: int, reading: Histor
         log.info("achats : ATTENTION : %s", history.warning)
     # Under `serve` every save rebuilds: the PDF (seconds) waits for `achats build`.
     pdf = bool((config.extra or {}).get("pdf", True)) and _Process.command != "serve"
-    ctx = RenderContext(graph, variant, history, site_url=config.site_url or "", pdf=pdf)
+    ctx = RenderContext(graph, variant, history, site_url=config.site_url or "", pdf=pdf,
+                        sources=source_files(result.entries))
     ctx.extra_sections.append(history_section)
     state = BuildState(project, variant, result, graph, history, ctx, history_diffs=diffs)
     state.pages = render_site(ctx, deferred=True)
@@ -306,7 +308,8 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
     """Resolves [[ID]] links in hand-written pages (generated ones already are)."""
     state = state_of(config)
     if page.file.generated_by is None:
-        markdown = state.ctx.resolve_body(markdown, page.file.src_uri)
+        markdown = state.ctx.resolve_body(markdown, page.file.src_uri,
+                                          f"{PAGES_DIR}/{page.file.src_uri}")
     return markdown
 
 

@@ -1,0 +1,120 @@
+"""The files of ``content/data/``, each declared with its schema.
+
+Adding a data file is declaring it here: its name, what it is for, and its schema as a
+Field (the same declarations as the entries' front matter, so the same French messages
+with file, line and field). ``achats check`` parses every declared file within the YAML
+limits (achats.yamlsource.DATA_FILE) and checks it against its schema; a file of the folder
+declared nowhere is a warning (it is not read), never a failure. A file that is not YAML
+(e.g. a list of signers) is declared with ``yaml=False``: it is known, and left to its
+reader.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .fields import Field
+
+GUIDE_ID = r"GU-\d{3,}"
+CLAUSE_ID = r"CL-\d{3,}"
+# Articles of the Code de la commande publique: L (law), R (decree), D; e.g. L2112-2-1.
+ARTICLE = r"[LRD]\d{4}-\d+(-\d+)*"
+
+
+@dataclass(frozen=True)
+class DataFile:
+    name: str  # file name in content/data/
+    help: str  # French: what the file is for
+    schema: Field | None = None  # the whole document; None for a file that is not YAML
+    required: bool = False
+    yaml: bool = True
+
+
+_LABEL = Field("libellé", "text", "libellé affiché pour cette valeur", required=True)
+
+# Vocabularies every collection's fields refer to (schema/collections.py).
+REQUIRED_VOCABULARIES = (
+    "piliers", "types_clause", "familles", "procedures", "documents", "niveaux", "etapes",
+    "statuts_clause", "statuts_marche", "visibilites", "origines", "issues_marche",
+    "directions",
+)
+
+
+def _vocabulary(name: str, required: bool) -> Field:
+    return Field(name, "mapping", "vocabulaire : chaque clé (valeur permise dans les fiches) "
+                 "et son libellé", required=required, values=_LABEL)
+
+
+VOCABULARIES = DataFile(
+    "vocabulaires.yml", "valeurs permises des champs à liste fermée, avec leurs libellés",
+    Field("vocabulaires", "mapping", "dictionnaire des vocabulaires (nom: {clé: libellé})",
+          fields=[_vocabulary(name, True) for name in REQUIRED_VOCABULARIES],
+          values=_vocabulary("vocabulaire", False)),
+    required=True)
+
+ARTICLES = DataFile(
+    "articles.yml", "articles du Code de la commande publique que les fiches peuvent citer",
+    Field("articles", "mapping", "dictionnaire des articles (numéro: titre, ce qu'il permet)",
+          key_pattern=ARTICLE,
+          pattern_help="un article s'écrit comme L2112-2, R2152-7 ou L2112-2-1.",
+          values=Field("article", "mapping", "un article du Code", fields=[
+              Field("titre", "text", "intitulé de l'article", required=True),
+              Field("permet", "text", "ce que l'article permet ou impose", required=True),
+              Field("ancien_cmp", "text", "référence équivalente de l'ancien Code des "
+                    "marchés publics"),
+          ])),
+    required=True)
+
+GLOSSARY = DataFile(
+    "glossaire.yml", "sigles et leur définition, affichée au survol sur toutes les pages",
+    Field("glossaire", "mapping", "dictionnaire des sigles (sigle: définition)",
+          values=Field("définition", "text", "définition du sigle, sur une ligne",
+                       required=True)))
+
+PATH = DataFile(
+    "parcours.yml", "parcours « nouveaux arrivants » : les chapitres du guide dans l'ordre",
+    Field("parcours", "mapping", "le parcours", fields=[
+        Field("titre", "text", "titre du parcours"),
+        Field("introduction", "text", "texte d'introduction du parcours"),
+        Field("etapes", "list", "identifiants des chapitres du guide (GU-…), dans l'ordre",
+              required=True, min_items=1,
+              items=Field("étape", "text", "identifiant d'un chapitre du guide",
+                          pattern=GUIDE_ID, ref=("GU",),
+                          pattern_help="chaque étape du parcours est l'identifiant d'un "
+                          "chapitre (GU-…).")),
+    ]))
+
+_SCORE = dict(minimum=1, maximum=5)
+
+CHART = DataFile(
+    "mire.yml", "mire impact / faisabilité des propositions de l'atelier des élus",
+    Field("mire", "mapping", "la mire", fields=[
+        Field("titre", "text", "titre de la mire"),
+        Field("source", "text", "d'où viennent les positions et comment elles sont traduites"),
+        Field("echelle", "mapping", "ce que signifient les notes", fields=[
+            Field("impact", "text", "échelle de l'impact"),
+            Field("faisabilite", "text", "échelle de la faisabilité"),
+        ]),
+        Field("propositions", "list", "les propositions placées sur la mire",
+              items=Field("proposition", "mapping", "une proposition", fields=[
+                  Field("id", "text", "identifiant (P01…)", required=True, pattern=r"P\d+",
+                        pattern_help="l'identifiant s'écrit P suivi de chiffres (P01)."),
+                  Field("libelle", "text", "la proposition, en une phrase", required=True),
+                  Field("impact", "number", "impact, de 1 à 5", required=True, **_SCORE),
+                  Field("faisabilite", "number", "faisabilité, de 1 à 5", required=True,
+                        **_SCORE),
+                  Field("clauses", "list", "clauses qui mettent la proposition en œuvre",
+                        items=Field("clause", "text", "identifiant d'une clause",
+                                    pattern=CLAUSE_ID, ref=("CL",),
+                                    pattern_help="identifiant d'une clause (CL-…).")),
+                  Field("source", "text", "d'où vient l'appréciation et sa traduction"),
+              ])),
+    ]))
+
+DATA_FILES: dict[str, DataFile] = {f.name: f for f in
+                                   (VOCABULARIES, ARTICLES, GLOSSARY, PATH, CHART)}
+
+
+def declared(name: str) -> DataFile | None:
+    """The declaration of ``content/data/<name>``, if any."""
+    return DATA_FILES.get(name)
