@@ -109,24 +109,27 @@ def parse(text: str, first_line: int = 1, limits: Limits = FRONT_MATTER):
 class _Budget:
     """Values left to build in one document, and the deepest level allowed."""
 
-    __slots__ = ("left", "limits", "first_line")
+    __slots__ = ("left", "max_depth", "limits", "first_line")
 
     def __init__(self, limits: Limits, first_line: int):
         self.left = limits.max_values
+        self.max_depth = limits.max_depth
         self.limits = limits
         self.first_line = first_line
 
     def spend(self, node, depth: int) -> None:
         self.left -= 1
+        if self.left < 0 or depth > self.max_depth:
+            self.refuse(node, depth)
+
+    def refuse(self, node, depth: int) -> None:
+        line = node.start_mark.line + self.first_line
         if self.left < 0:
             most = f"{self.limits.max_values:,}".replace(",", " ")
             raise LimitError(f"YAML trop volumineux : plus de {most} valeurs "
                              "une fois les alias (&nom, *nom) développés (bombe d'alias ?) ; "
-                             "écrivez les valeurs sans alias",
-                             node.start_mark.line + self.first_line)
-        if depth > self.limits.max_depth:
-            raise LimitError(f"YAML trop imbriqué : plus de {self.limits.max_depth} niveaux",
-                             node.start_mark.line + self.first_line)
+                             "écrivez les valeurs sans alias", line)
+        raise LimitError(f"YAML trop imbriqué : plus de {self.limits.max_depth} niveaux", line)
 
     def check_tree(self, node, depth: int) -> None:
         """The whole subtree under ``node`` within the limits (iterative: no recursion)."""
@@ -149,7 +152,10 @@ def _build(node, path: str, lines: dict, first_line: int, loader, budget: _Budge
     constructor, so their meaning is exactly YAML's. Every value reached counts against
     the budget, each time it is reached: an alias expands as often as it is used.
     """
-    budget.spend(node, depth)
+    # Inline (not budget.spend): this runs for every value of every entry.
+    budget.left -= 1
+    if budget.left < 0 or depth > budget.max_depth:
+        budget.refuse(node, depth)
     tag = node.tag
     if tag == _STR:
         return node.value
