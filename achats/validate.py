@@ -42,6 +42,57 @@ def source_target(folder: str, target: str) -> str | None:
     return None if resolved == ".." or resolved.startswith("../") else resolved
 
 
+# Any other relative link (images, files, folders): MkDocs resolves it from the page's
+# place in the site and warns (a refusal in strict mode) when it is not a file of the site.
+OTHER_LINK = re.compile(r"\]\(\s*([^()\s]+?)\s*(?:\"[^\"]*\"\s*)?\)")
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+def iter_site_links(body: str, first_line: int, site_uri: str):
+    """(line, target as written, path in the pages folder or None, is a folder) for every
+    relative link that is not to a .md file, outside code; ``site_uri`` is the page's
+    place in the site (the pages folder's tree)."""
+    if "](" not in body:
+        return
+    folder = posixpath.dirname(site_uri)
+    for line, match in _outside_code(body, OTHER_LINK, first_line):
+        target = match.group(1).split("#", 1)[0].split("?", 1)[0]
+        if (not target or target.startswith("/") or _SCHEME.match(target)
+                or target.endswith(".md")):
+            continue
+        last = target.rstrip("/").rsplit("/", 1)[-1]
+        is_folder = target.endswith("/") or "." not in last or last in (".", "..")
+        resolved = posixpath.normpath(posixpath.join(folder, target))
+        inside = resolved != ".." and not resolved.startswith("../")
+        yield line, match.group(1), (resolved if inside else None), is_folder
+
+
+def folder_link(target: str) -> str:
+    page = target.rstrip("/") + "/index.md"
+    return (f"lien vers le dossier « {target} » : MkDocs ne le reconnaît pas ; visez la page "
+            f"elle-même ({page}) ou écrivez [[ID]].")
+
+
+def site_uri_of(rel: str) -> str:
+    """The place in the site's tree of the page built from the source file ``rel``."""
+    for collection in COLLECTIONS.values():
+        if rel.startswith(collection.folder + "/"):
+            return collection.url_folder + rel[len(collection.folder):]
+    return rel[len(PAGES_DIR) + 1:] if rel.startswith(PAGES_DIR + "/") else rel
+
+
+def _site_link_refs(rel: str, body: str, first_line: int, report_line, source) -> list:
+    """Folder links reported now; file links as references to check once all is known."""
+    refs = []
+    for line, written, path, is_folder in iter_site_links(body, first_line, site_uri_of(rel)):
+        if is_folder:
+            report_line(line, folder_link(written))
+        else:
+            refs.append(Ref(rel, "texte", line, f"{PAGES_DIR}/{path}" if path else written,
+                            SOURCE_PATH, *source))
+    return refs
+
+
 def iter_source_links(body: str, first_line: int, source: str):
     """(line, target as written, project-relative path or None) for every relative Markdown
     link to a .md file outside code, written in the file ``source``."""
@@ -182,6 +233,11 @@ def validate_pages(project: Project, ids: set, problems: ProblemList,
         for line, written, path in iter_source_links(doc.body, doc.body_line, rel):
             if not link_target_exists(path or written, rels, project.root):
                 problems.add(rel, line, "texte", unknown_link(path or written))
+        for ref in _site_link_refs(rel, doc.body, doc.body_line,
+                                   lambda line, message: problems.add(rel, line, "texte",
+                                                                      message), (None, False)):
+            if not link_target_exists(ref.target, rels, project.root):
+                problems.add(rel, ref.line, "texte", unknown_link(ref.target))
 
 
 # One pass over the whole text finds whether a body needs a closer look at all: most
@@ -295,7 +351,8 @@ def unknown_link(target: str) -> str:
 # Pages the build generates in the pages' tree (achats.render.render_site), besides the
 # entries and pieces: a hand-written page may link to them.
 GENERATED_PAGES = {"tags.md", "trouver-une-clause.md", "nouveautes.md", "base-legale/index.md",
-                   "parcours/index.md", "parcours/imprimer.md", "mire/index.md"}
+                   "parcours/index.md", "parcours/imprimer.md", "mire/index.md",
+                   "nouveautes.xml"}
 FACETS_FOLDER = "clauses/"  # clauses/<facet>/<value>.md and clauses/<facet>/index.md
 
 
@@ -374,6 +431,7 @@ def check_entry(entry: Entry, vocab: Vocabularies, problems: ProblemList) -> lis
     refs += [Ref(entry.rel, "texte", line, path or written, SOURCE_PATH, *source)
              for line, written, path in iter_source_links(entry.body, entry.body_line,
                                                           entry.rel)]
+    refs += _site_link_refs(entry.rel, entry.body, entry.body_line, report_body, source)
     for piece in entry.pieces:
         pctx = CheckContext(vocab.vocabularies, vocab.articles)
         check_mapping(PIECE_FIELDS, piece.meta, "", pctx,
@@ -387,6 +445,9 @@ def check_entry(entry: Entry, vocab: Vocabularies, problems: ProblemList) -> lis
         refs += [Ref(piece.rel, "texte", line, path or written, SOURCE_PATH, *source)
                  for line, written, path in iter_source_links(piece.body, piece.body_line,
                                                               piece.rel)]
+        refs += _site_link_refs(piece.rel, piece.body, piece.body_line,
+                                lambda line, message, _p=piece:
+                                problems.add(_p.rel, line, "texte", message), source)
     _collection_rules(entry, report)
     return refs
 

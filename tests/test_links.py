@@ -115,3 +115,42 @@ def test_links_to_generated_pages_from_a_page_are_accepted(project_dir, run_cli)
         "[clause](clauses/cl-002-insertion.md).\n")
     code, out, _err = run_cli("check")
     assert code == 0, out
+
+
+OTHER_BROKEN = {
+    # what MkDocs warns about (a refusal in strict mode), reported first by `achats check`
+    "content/pages/index.md": [
+        ("[les clauses](clauses/)", "lien vers le dossier « clauses/ » : MkDocs ne le "
+         "reconnaît pas ; visez la page elle-même (clauses/index.md)"),
+        ("![logo](assets/absent.png)", "lien vers « content/pages/assets/absent.png » : aucune "
+         "fiche, pièce ni page"),
+    ],
+    "guides/second-chapitre.md": [
+        ("[les clauses](../clauses)", "lien vers le dossier « ../clauses »"),
+        ("![schéma](../assets/schema.svg)", "lien vers « content/pages/assets/schema.svg »"),
+    ],
+}
+
+
+@pytest.mark.parametrize("rel", sorted(OTHER_BROKEN))
+def test_links_mkdocs_would_refuse_are_reported_first(project_dir, run_cli, rel):
+    for link, _message in OTHER_BROKEN[rel]:
+        add(project_dir, rel, f"\n{link}\n")
+    lines = (project_dir / rel).read_text(encoding="utf-8").count("\n")
+    code, out, _err = run_cli("check")
+    assert code == 1
+    for offset, (_link, message) in enumerate(OTHER_BROKEN[rel]):
+        line = lines - 2 * (len(OTHER_BROKEN[rel]) - 1 - offset)
+        assert f"{rel}:{line}: texte: erreur: {message}" in out, out
+
+
+def test_links_to_files_of_the_site_and_elsewhere_are_accepted(project_dir, run_cli):
+    (project_dir / "content/pages/assets").mkdir(exist_ok=True)
+    (project_dir / "content/pages/assets/logo.png").write_bytes(b"\x89PNG")
+    add(project_dir, "content/pages/index.md",
+        "\n![logo](assets/logo.png) [flux](nouveautes.xml) [courriel](mailto:a@example.org) "
+        "[site](https://example.org/a/) [ici](#accueil) [clause](clauses/cl-001-environnement.md)"
+        "\n")
+    add(project_dir, "guides/second-chapitre.md", "\n![logo](../assets/logo.png)\n")
+    code, out, _err = run_cli("check")
+    assert code == 0, out
