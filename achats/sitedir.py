@@ -1,14 +1,15 @@
 """The output folder of a build: which folders may receive a site, and the atomic swap.
 
 A build never writes where the site is served from. ``achats build`` builds into a fresh
-folder beside the target (``.<nom>.construction-XXXX``); only once the pages, the search
+folder beside the target (``.<name>.construction-XXXX``); only once the pages, the search
 index, the PDF and (public variant) the audit have all succeeded is that folder swapped
 with the target, in one rename. On any failure or signal the new folder is removed and the
 previous site is left as it was, byte for byte.
 
 MkDocs empties its output folder before writing: pointed at ``clauses/`` or ``.git`` it
 deletes them. So a target is refused unless it is absent, empty, or a site we built (it
-holds ``MARKER``, written into every site at the end of its build).
+holds ``MARKER``, written into the output folder as each build starts, before MkDocs
+cleans it, which keeps hidden files).
 """
 
 from __future__ import annotations
@@ -136,8 +137,12 @@ def check_site_dir(target: Path | str, root: Path, protected: list[Path] = ()) -
 
 def fresh_folder_beside(target: Path) -> Path:
     """An empty folder in the target's parent (same file system: the swap is a rename)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix=f".{target.name}{BUILDING}", dir=target.parent))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix=f".{target.name}{BUILDING}", dir=target.parent))
+    except OSError as exc:
+        raise AchatsError(f"impossible de créer le dossier de construction à côté de "
+                          f"{target} ({exc.strerror}) : rien n'a été modifié.") from None
     # mkdtemp makes it private (0700); once swapped in, a web server must read it.
     umask = os.umask(0)
     os.umask(umask)
