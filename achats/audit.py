@@ -555,9 +555,11 @@ class PublicLeakError(AchatsError, PluginError):
     """The public site contains internal values; the build must fail (exit code 1)."""
 
 
-def refuse_site(site_dir: Path) -> Path | None:
-    """Move the output out of the way: ``<site_dir>.refuse`` (or delete it if it cannot move)."""
-    target = site_dir.with_name(site_dir.name + REFUSED_SUFFIX)
+def refuse_site(site_dir: Path, named_after: Path | None = None) -> Path | None:
+    """Move the output out of the way: ``<site_dir>.refuse`` (or delete it if it cannot move).
+    ``named_after``: the folder the site was built for, when built in a temporary one."""
+    named_after = Path(named_after or site_dir)
+    target = named_after.with_name(named_after.name + REFUSED_SUFFIX)
     if target.exists():
         shutil.rmtree(target)
     try:
@@ -620,8 +622,10 @@ def audit_public_site(site_dir: Path, state) -> None:
     documented = documented_ids(state.project.pages_dir, needles.ids)
     result = scan_site(site_dir, needles, documented)
     if result.hits or result.unreadable:
-        moved = refuse_site(site_dir)
-        raise PublicLeakError(leak_message(site_dir, result, moved))
+        # Built in a temporary folder (achats build): named after the folder it was for.
+        target = getattr(state, "site_target", None)
+        moved = refuse_site(site_dir, target)
+        raise PublicLeakError(leak_message(target or site_dir, result, moved))
     if hasattr(state, "public_leaks_checked"):
         state.public_leaks_checked = True
     log.info("achats : audit de la variante publique : %d fichiers examinés (%d Ko), "

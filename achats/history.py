@@ -27,6 +27,7 @@ from pathlib import Path
 
 import yaml
 
+from . import yamlsource
 from .load import Entry
 from .problems import AchatsError
 from .schema import COLLECTIONS
@@ -552,9 +553,6 @@ def front_matter(text: str | None) -> dict:
     return _split_version(text).meta or {}
 
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 @dataclass
 class _Version:
     meta: dict | None  # None when unreadable
@@ -572,8 +570,10 @@ def _split_version(text: str | None) -> _Version:
     if end is None:
         return _Version(None, text)
     try:
-        meta = yaml.load("\n".join(lines[1:end]), Loader=_Loader)
-    except yaml.YAMLError:
+        # Within the same limits as current files: an alias bomb committed once (then
+        # fixed) must not blow up every later build.
+        meta, _lines = yamlsource.parse("\n".join(lines[1:end]))
+    except (yaml.YAMLError, yamlsource.DuplicateKeyError, yamlsource.LimitError):
         return _Version(None, text)
     if meta is None:
         meta = {}
@@ -729,6 +729,7 @@ def restore_version(project, target: Target, rev: str) -> Restored:
     if old.get(target.paths[0]) is None:
         raise AchatsError(f"{target.label} n'existait pas dans la version {commit[:7]} : "
                           "rien à restaurer (voir « achats history »).")
+    _refuse_unsaved(project, list(old))
     changed, originals = [], {}
     for rel, text in old.items():
         path = project.inside(rel)
@@ -758,6 +759,21 @@ def restore_version(project, target: Target, rev: str) -> Restored:
                           "modifié.") from None
     head = run_git(project.root, "rev-parse", "--short", "HEAD").decode().strip()
     return Restored(target, commit[:7], head, changed)
+
+
+def _refuse_unsaved(project, paths: list[str]) -> None:
+    """Refuses a restoration that would write over a file git does not hold as it is: one
+    untracked (or ignored) at a restored path, modified, or a symbolic link. The check of the
+    whole tree above leaves untracked files out."""
+    found = run_git(project.root, "status", "--porcelain", "-z", "--untracked-files=all",
+                    "--ignored=matching", "--", *paths)
+    unsaved = [item[3:].decode("utf-8", "replace") for item in found.split(b"\0") if item]
+    unsaved += [rel for rel in paths if (project.root / rel).is_symlink()]
+    if unsaved:
+        raise AchatsError(f"la restauration écrirait sur {', '.join(sorted(set(unsaved)))}, "
+                          "que git ne connaît pas dans cet état (fichier non suivi, ignoré, "
+                          "modifié ou lien symbolique) : déplacez-le ou enregistrez-le (commit) "
+                          "d'abord. Rien n'a été modifié.")
 
 
 def _put_back(project, originals: dict[str, bytes | None]) -> None:

@@ -125,6 +125,9 @@ def split_front_matter(text: str, rel: str, problems: ProblemList,
     except yamlsource.DuplicateKeyError as exc:
         problems.add(rel, exc.line, exc.key, f"clé « {exc.key} » en double dans l'en-tête.")
         return SplitDocument(None, body, body_line, {})
+    except yamlsource.LimitError as exc:
+        problems.add(rel, exc.line, "en-tête", f"{exc.message} : en-tête refusé.")
+        return SplitDocument(None, body, body_line, {})
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 2 if mark else 2
@@ -174,13 +177,51 @@ def _piece(kind: str, path: Path, rel: str, doc: SplitDocument | None) -> Piece:
     return Piece(kind, path, rel, doc.meta or {}, doc.body, doc.body_line, doc.lines)
 
 
-def _markdown_names(folder: str) -> list[str]:
+SYMLINK_REFUSED = ("lien symbolique refusé : un dossier de contenu ne contient que des "
+                   "fichiers (un lien ferait lire au site un fichier de la machine ou hors du "
+                   "dépôt, comme /etc/passwd). Remplacez le lien par le fichier lui-même.")
+
+
+def _markdown_names(folder: str, rel_folder: str, problems: ProblemList) -> list[str]:
     # Names as strings, sorted (the same order as by path within one folder): building and
     # comparing Path objects for every file was a visible cost at 10,000 entries.
+    # Symbolic links are never followed: reported, and left out.
+    names = []
     with os.scandir(folder) as found:
-        return sorted(e.name for e in found
-                      if e.name.endswith(".md") and e.name not in SKIPPED_NAMES
-                      and not e.name.startswith(("_", ".")) and e.is_file())
+        for e in found:
+            if (not e.name.endswith(".md") or e.name in SKIPPED_NAMES
+                    or e.name.startswith(("_", "."))):
+                continue
+            if e.is_symlink():
+                problems.add(f"{rel_folder}/{e.name}", 1, "fichier", SYMLINK_REFUSED)
+            elif e.is_file():
+                names.append(e.name)
+    return sorted(names)
+
+
+def regular_files(folder: Path, suffix: str) -> list[Path]:
+    """Files named ``*suffix`` under ``folder``, sorted, symbolic links left out (neither
+    files nor folders are followed: a link to /dev/zero must not be read)."""
+    found = []
+    for here, _dirs, files in os.walk(folder):
+        found += [Path(here, name) for name in files
+                  if name.endswith(suffix) and not os.path.islink(os.path.join(here, name))]
+    return sorted(found)
+
+
+def refuse_links(project: Project, folders: list[str], problems: ProblemList) -> None:
+    """Reports every symbolic link under ``folders`` (relative to the root; the folder itself
+    included). MkDocs follows them in its pages folder, Jinja in the theme's."""
+    for rel_folder in folders:
+        top = project.root / rel_folder
+        if top.is_symlink():
+            problems.add(rel_folder, 1, "fichier", SYMLINK_REFUSED)
+            continue
+        for here, dirs, files in os.walk(top):  # does not descend into linked folders
+            for name in dirs + files:
+                path = os.path.join(here, name)
+                if os.path.islink(path):
+                    problems.add(project.rel(Path(path)), 1, "fichier", SYMLINK_REFUSED)
 
 
 @dataclass
@@ -201,21 +242,31 @@ def _plan(project: Project, problems: ProblemList) -> list[_Job]:
     for collection in COLLECTIONS.values():
         rel_folder = collection.folder
         folder = os.path.join(root, rel_folder)
+        if os.path.islink(folder):
+            problems.add(rel_folder, 1, "fichier", SYMLINK_REFUSED)
+            continue
         if not os.path.isdir(folder):
             continue
         if not collection.in_folders:
             jobs += [_Job(collection, os.path.join(folder, name), f"{rel_folder}/{name}")
-                     for name in _markdown_names(folder)]
+                     for name in _markdown_names(folder, rel_folder, problems)]
             continue
-        for stray in _markdown_names(folder):
+        for stray in _markdown_names(folder, rel_folder, problems):
             problems.add(f"{rel_folder}/{stray}", 1, "fichier",
                          f"un marché est un dossier : déplacez ce fichier dans "
                          f"{rel_folder}/<nom-du-marché>/index.md.")
+        subs = []
         with os.scandir(folder) as found:
-            subs = sorted(e.name for e in found if e.is_dir() and not e.name.startswith("."))
-        for sub_name in subs:
+            for e in found:
+                if e.name.startswith("."):
+                    continue
+                if e.is_symlink():
+                    problems.add(f"{rel_folder}/{e.name}", 1, "fichier", SYMLINK_REFUSED)
+                elif e.is_dir():
+                    subs.append(e.name)
+        for sub_name in sorted(subs):
             sub, rel_sub = os.path.join(folder, sub_name), f"{rel_folder}/{sub_name}"
-            names = _markdown_names(sub)
+            names = _markdown_names(sub, rel_sub, problems)
             if "index.md" not in names:
                 problems.add(rel_sub, 1, "fichier", "dossier de marché sans fiche index.md.")
                 continue

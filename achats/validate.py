@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from .fingerprint import fingerprint
 from .load import Entry, entries_from_jobs, jobs_from_groups, load_entries, plan_in_groups
 from .problems import WARNING, ProblemList
 from .sanitize import body_findings, text_findings
-from .project import DATA_DIR, Project
-from .schema import BY_PREFIX, PIECE_FIELDS, CheckContext, check_mapping, load_vocabularies
+from .project import DATA_DIR, PAGES_DIR, Project
+from .schema import (BY_PREFIX, COLLECTIONS, PIECE_FIELDS, CheckContext, check_mapping,
+                     load_vocabularies)
 from .schema.vocabularies import Vocabularies
 from .signatures import Claim, check_claims, claim_of
 from .tender.obligations import check_obligations, facts_of
@@ -19,6 +22,80 @@ from .yamlsource import line_of
 
 ID_LINK = re.compile(r"\[\[([A-Z]{2}-\d{3,})(?:\|([^\]\n]+))?\]\]")
 FENCE = re.compile(r"^\s*(```|~~~)")
+# [label](relative/path.md#anchor): a link between source files, as editors and GitLab's web
+# view write them (no scheme, not absolute); the label without brackets.
+SOURCE_LINK = re.compile(r"\[([^\]\n]*)\]\(\s*([^()\s:#]+\.md)(#[^()\s]*)?\s*\)")
+SOURCE_PATH = ("chemin",)  # Ref.prefixes of a relative link: its target is a path, not an ID
+
+
+def source_target(folder: str, target: str) -> str | None:
+    """The project-relative path a relative link from ``folder`` designates (None for an
+    absolute link or one that leaves the project)."""
+    if target.startswith("/"):
+        return None
+    resolved = posixpath.normpath(posixpath.join(folder, target))
+    return None if resolved == ".." or resolved.startswith("../") else resolved
+
+
+# Any other relative link (images, files, folders): MkDocs resolves it from the page's
+# place in the site and warns (a refusal in strict mode) when it is not a file of the site.
+OTHER_LINK = re.compile(r"\]\(\s*([^()\s]+?)\s*(?:\"[^\"]*\"\s*)?\)")
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+def iter_site_links(body: str, first_line: int, site_uri: str):
+    """(line, target as written, path in the pages folder or None, is a folder) for every
+    relative link that is not to a .md file, outside code; ``site_uri`` is the page's
+    place in the site (the pages folder's tree)."""
+    if "](" not in body:
+        return
+    folder = posixpath.dirname(site_uri)
+    for line, match in _outside_code(body, OTHER_LINK, first_line):
+        target = match.group(1).split("#", 1)[0].split("?", 1)[0]
+        if (not target or target.startswith("/") or _SCHEME.match(target)
+                or target.endswith(".md")):
+            continue
+        last = target.rstrip("/").rsplit("/", 1)[-1]
+        is_folder = target.endswith("/") or "." not in last or last in (".", "..")
+        resolved = posixpath.normpath(posixpath.join(folder, target))
+        inside = resolved != ".." and not resolved.startswith("../")
+        yield line, match.group(1), (resolved if inside else None), is_folder
+
+
+def folder_link(target: str) -> str:
+    page = target.rstrip("/") + "/index.md"
+    return (f"lien vers le dossier « {target} » : MkDocs ne le reconnaît pas ; visez la page "
+            f"elle-même ({page}) ou écrivez [[ID]].")
+
+
+def site_uri_of(rel: str) -> str:
+    """The place in the site's tree of the page built from the source file ``rel``."""
+    for collection in COLLECTIONS.values():
+        if rel.startswith(collection.folder + "/"):
+            return collection.url_folder + rel[len(collection.folder):]
+    return rel[len(PAGES_DIR) + 1:] if rel.startswith(PAGES_DIR + "/") else rel
+
+
+def _site_link_refs(rel: str, body: str, first_line: int, report_line, source) -> list:
+    """Folder links reported now; file links as references to check once all is known."""
+    refs = []
+    for line, written, path, is_folder in iter_site_links(body, first_line, site_uri_of(rel)):
+        if is_folder:
+            report_line(line, folder_link(written))
+        else:
+            refs.append(Ref(rel, "texte", line, f"{PAGES_DIR}/{path}" if path else written,
+                            SOURCE_PATH, *source))
+    return refs
+
+
+def iter_source_links(body: str, first_line: int, source: str):
+    """(line, target as written, project-relative path or None) for every relative Markdown
+    link to a .md file outside code, written in the file ``source``."""
+    if "](" not in body or ".md" not in body:
+        return
+    folder = posixpath.dirname(source)
+    for line, match in _outside_code(body, SOURCE_LINK, first_line):
+        yield line, match.group(2), source_target(folder, match.group(2))
 
 
 @dataclass
@@ -49,13 +126,13 @@ def check_project(project: Project, parallel: bool = False, cache: bool = False,
     if parallel or cache:
         return _check_by_group(project, vocab, problems, parallel, cache, signature_cache)
     entries = load_entries(project, problems)
-    validate_entries(entries, vocab, problems)
+    validate_entries(entries, vocab, problems, project.root)
     check_claims(project, [c for e in entries if e.parsed and (c := claim_of(e))], problems,
                  cache=signature_cache)
     check_obligations(vocab, [record_of(e) for e in entries if e.parsed], problems)
     ids = {e.id for e in entries if e.id}
     validate_path(vocab, ids, problems)
-    validate_pages(project, ids, problems)
+    validate_pages(project, ids, problems, {e.rel for e in entries})
     return CheckResult(project, vocab, entries, problems, count=len(entries))
 
 
@@ -89,13 +166,13 @@ def _check_by_group(project: Project, vocab, problems: ProblemList, parallel: bo
         if record is not None:
             records.append(record)
         refs += group_refs
-    check_across(records, refs, problems)
+    check_across(records, refs, problems, project.root)
     check_claims(project, [r.claim for r in records if r.claim], problems,
                  cache=signature_cache)
     check_obligations(vocab, records, problems)
     ids = {r.id for r in records if r.id}
     validate_path(vocab, ids, problems)
-    validate_pages(project, ids, problems)
+    validate_pages(project, ids, problems, {r.rel for r in records})
     return CheckResult(project, vocab, [], problems, count=len(groups))
 
 
@@ -133,11 +210,18 @@ def _check_in_workers(groups, vocab, workers: int) -> list[tuple]:
         return [found for part in pool.imap(_check_groups, tasks) for found in part]
 
 
-def validate_pages(project: Project, ids: set, problems: ProblemList) -> None:
-    """Hand-written pages (content/pages) may cite entries with [[ID]] too."""
-    from .load import read_text, split_front_matter
+# Folders the build reads besides the collections (which the loader lists itself).
+READ_BY_THE_BUILD = [PAGES_DIR, DATA_DIR, "content/theme", "hooks"]
 
-    for path in sorted(project.pages_dir.rglob("*.md")):
+
+def validate_pages(project: Project, ids: set, problems: ProblemList,
+                   rels: set = frozenset()) -> None:
+    """Hand-written pages (content/pages) may cite entries with [[ID]] too. No symbolic
+    link in the folders the build reads (pages, data, theme, hooks)."""
+    from .load import read_text, refuse_links, regular_files, split_front_matter
+
+    refuse_links(project, READ_BY_THE_BUILD, problems)
+    for path in regular_files(project.pages_dir, ".md"):
         rel = project.rel(path)
         text = read_text(path, rel, problems)
         if text is None:
@@ -153,6 +237,14 @@ def validate_pages(project: Project, ids: set, problems: ProblemList) -> None:
             if target not in ids:
                 problems.add(rel, line, "texte", f"référence inconnue « {target} » : aucune "
                              "fiche ne porte cet identifiant.")
+        for line, written, path in iter_source_links(doc.body, doc.body_line, rel):
+            if not link_target_exists(path or written, rels, project.root):
+                problems.add(rel, line, "texte", unknown_link(path or written))
+        for ref in _site_link_refs(rel, doc.body, doc.body_line,
+                                   lambda line, message: problems.add(rel, line, "texte",
+                                                                      message), (None, False)):
+            if not link_target_exists(ref.target, rels, project.root):
+                problems.add(rel, ref.line, "texte", unknown_link(ref.target))
 
 
 def _code_spans(body: str) -> list[tuple[int, int]]:
@@ -246,11 +338,55 @@ class Ref:
     source_public: bool
 
 
-def validate_entries(entries: list[Entry], vocab: Vocabularies, problems: ProblemList) -> None:
+def unknown_link(target: str) -> str:
+    return (f"lien vers « {target} » : aucune fiche, pièce ni page à cet endroit (le chemin "
+            "est relatif au fichier qui contient le lien) ; corrigez-le, ou écrivez [[ID]].")
+
+
+# Pages the build generates in the pages' tree (achats.render.render_site), besides the
+# entries and pieces: a hand-written page may link to them.
+GENERATED_PAGES = {"tags.md", "trouver-une-clause.md", "nouveautes.md", "base-legale/index.md",
+                   "parcours/index.md", "parcours/imprimer.md", "mire/index.md",
+                   "nouveautes.xml"}
+FACETS_FOLDER = "clauses/"  # clauses/<facet>/<value>.md and clauses/<facet>/index.md
+
+
+def _generated_uri(docs_path: str, rels: set) -> bool:
+    """Whether ``docs_path`` (relative to the pages folder) is a page the build generates."""
+    if docs_path in GENERATED_PAGES:
+        return True
+    for collection in COLLECTIONS.values():
+        prefix = collection.url_folder + "/"
+        if not docs_path.startswith(prefix):
+            continue
+        rest = docs_path[len(prefix):]
+        if rest == "index.md" or f"{collection.folder}/{rest}" in rels:
+            return True
+        if docs_path.startswith(FACETS_FOLDER) and rest.count("/") == 1:
+            return True
+    return False
+
+
+def link_target_exists(path: str, rels: set, root: Path | None) -> bool:
+    """A relative link's target (project-relative): an entry, a file of a tender's folder
+    (a piece), a hand-written page or a page the build generates."""
+    if path in rels:
+        return True
+    if root is not None and path.startswith(PAGES_DIR + "/"):
+        docs_path = path[len(PAGES_DIR) + 1:]
+        return (root / path).is_file() or _generated_uri(docs_path, rels)
+    if root is not None and any(path.startswith(c.folder + "/") for c in COLLECTIONS.values()
+                                if c.in_folders):
+        return (root / path).is_file() and not (root / path).is_symlink()
+    return False
+
+
+def validate_entries(entries: list[Entry], vocab: Vocabularies, problems: ProblemList,
+                     root: Path | None = None) -> None:
     refs: list[Ref] = []
     for entry in entries:
         refs += check_entry(entry, vocab, problems)
-    check_across([record_of(e) for e in entries if e.parsed], refs, problems)
+    check_across([record_of(e) for e in entries if e.parsed], refs, problems, root)
 
 
 def record_of(entry: Entry) -> Record:
@@ -286,6 +422,10 @@ def check_entry(entry: Entry, vocab: Vocabularies, problems: ProblemList) -> lis
     _no_title_in_body(entry.body, entry.body_line, report_body)
     refs += [Ref(entry.rel, "texte", line, target, (), *source)
              for line, target, _label in iter_body_links(entry.body, entry.body_line)]
+    refs += [Ref(entry.rel, "texte", line, path or written, SOURCE_PATH, *source)
+             for line, written, path in iter_source_links(entry.body, entry.body_line,
+                                                          entry.rel)]
+    refs += _site_link_refs(entry.rel, entry.body, entry.body_line, report_body, source)
     for piece in entry.pieces:
         pctx = CheckContext(vocab.vocabularies, vocab.articles)
         check_mapping(PIECE_FIELDS, piece.meta, "", pctx,
@@ -296,12 +436,21 @@ def check_entry(entry: Entry, vocab: Vocabularies, problems: ProblemList) -> lis
                                                                  message))
         refs += [Ref(piece.rel, "texte", line, target, (), *source)
                  for line, target, _label in iter_body_links(piece.body, piece.body_line)]
+        refs += [Ref(piece.rel, "texte", line, path or written, SOURCE_PATH, *source)
+                 for line, written, path in iter_source_links(piece.body, piece.body_line,
+                                                              piece.rel)]
+        refs += _site_link_refs(piece.rel, piece.body, piece.body_line,
+                                lambda line, message, _p=piece:
+                                problems.add(_p.rel, line, "texte", message), source)
     _collection_rules(entry, report)
     return refs
 
 
-def check_across(records: list[Record], refs: list[Ref], problems: ProblemList) -> None:
-    """Unique IDs, and references that resolve to an entry of the right kind."""
+def check_across(records: list[Record], refs: list[Ref], problems: ProblemList,
+                 root: Path | None = None) -> None:
+    """Unique IDs, and references that resolve to an entry of the right kind (relative
+    links: to an entry, a piece or a page, see ``link_target_exists``)."""
+    rels = {record.rel for record in records}
     by_id: dict[str, Record] = {}
     for record in records:
         if not record.id:
@@ -315,6 +464,10 @@ def check_across(records: list[Record], refs: list[Ref], problems: ProblemList) 
         else:
             by_id[record.id] = record
     for ref in refs:
+        if ref.prefixes == SOURCE_PATH:
+            if not link_target_exists(ref.target, rels, root):
+                problems.add(ref.rel, ref.line, ref.field, unknown_link(ref.target))
+            continue
         found = by_id.get(ref.target)
         prefix = ref.target.split("-")[0]
         if found is None:
@@ -375,20 +528,11 @@ def _collection_rules(entry: Entry, report) -> None:
 
 
 def validate_path(vocab: Vocabularies, ids: set, problems: ProblemList) -> None:
-    """The new-arrivals path (parcours.yml) lists existing guide chapters."""
-    if not vocab.path:
-        return
-    rel = f"{DATA_DIR}/parcours.yml"
-    lines = vocab.path.get("_lines", {})
-    steps = vocab.path.get("etapes")
-    if not isinstance(steps, list) or not steps:
-        problems.add(rel, lines.get("etapes", 1), "etapes",
-                     "liste des chapitres du parcours manquante.")
-        return
-    for index, step in enumerate(steps):
-        if not isinstance(step, str) or not step.startswith("GU-"):
-            problems.add(rel, lines.get(f"etapes[{index}]", 1), f"etapes[{index}]",
-                         "chaque étape du parcours est l'identifiant d'un chapitre (GU-…).")
-        elif step not in ids:
-            problems.add(rel, lines.get(f"etapes[{index}]", 1), f"etapes[{index}]",
-                         f"référence inconnue « {step} ».")
+    """The entries the data files cite (the path's chapters, the chart's clauses) exist;
+    their shape was checked with each file's schema (achats.schema.data)."""
+    for rel, line, field, target, prefixes in vocab.references:
+        # A target of the wrong collection already fails its field's pattern.
+        if target not in ids and target.split("-")[0] in prefixes:
+            problems.add(rel, line, field, f"référence inconnue « {target} » : aucune fiche "
+                         "ne porte cet identifiant.")
+

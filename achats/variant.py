@@ -141,12 +141,15 @@ def load_withdrawals(data_dir: Path, history: History | None) -> Withdrawals:
     problems = ProblemList()
     try:
         text = path.read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
-        value, lines = yamlsource.parse(text)
+        value, lines = yamlsource.parse(text, limits=yamlsource.DATA_FILE)
     except UnicodeDecodeError:
         problems.add(rel, 1, "fichier", "le fichier n'est pas du texte UTF-8.")
         raise _refused(problems)
     except yamlsource.DuplicateKeyError as exc:
         problems.add(rel, exc.line, exc.key, f"clé « {exc.key} » en double.")
+        raise _refused(problems)
+    except yamlsource.LimitError as exc:
+        problems.add(rel, exc.line, "yaml", f"{exc.message} : fichier refusé.")
         raise _refused(problems)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)

@@ -14,6 +14,7 @@ import pytest
 from achats.problems import AchatsError
 from achats.project import Project
 from achats.sitebuild import build_site
+from achats.sitedir import write_marker
 from projects import make_project
 
 
@@ -297,6 +298,7 @@ def test_wrong_setting_stops_before_the_site_is_touched(tmp_path):
     config.write_text("\n".join(lines), encoding="utf-8")
     site = tmp_path / "site"
     site.mkdir()
+    write_marker(site)  # a site built earlier
     (site / "ancien.html").write_text("ancien", encoding="utf-8")
     with pytest.raises(AchatsError) as failure:
         build_site(project=Project(project), site_dir=str(site))

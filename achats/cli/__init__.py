@@ -80,10 +80,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"achats : erreur : {exc}", file=sys.stderr)
         if exc.problems:
             print(exc.problems.as_text(), file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
+        return getattr(exc, "exit_code", 1)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM during a build (achats.sitedir)
         print("achats : interrompu.", file=sys.stderr)
-        return 130
+        return 128 + getattr(exc, "signum", 2)
     except Exception as exc:  # last resort: no traceback for users, unless asked for
         if os.environ.get("ACHATS_DEBUG"):
             traceback.print_exc()

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field as dc_field
 
 from ..graph import Graph
 from ..load import Entry, Piece
-from ..validate import ID_LINK, FENCE
+from ..project import PAGES_DIR
+from ..validate import FENCE, ID_LINK, SOURCE_LINK, source_target
 from ..variant import INTERNAL_PLACEHOLDER, INTRANET
 
 
@@ -19,6 +20,17 @@ def uri_of(entry: Entry) -> str:
     if entry.collection.in_folders:
         return f"{base}/{entry.slug}/index.md"
     return f"{base}/{entry.slug}.md"
+
+
+def source_files(entries: list[Entry]) -> dict:
+    """Source file of every entry and piece -> (entry ID, piece file name or None)."""
+    found = {}
+    for entry in entries:
+        if entry.id:
+            found[entry.rel] = (entry.id, None)
+            for piece in entry.pieces:
+                found[piece.rel] = (entry.id, piece.path.name)
+    return found
 
 
 def piece_uri(entry: Entry, piece: Piece) -> str:
@@ -70,6 +82,10 @@ class RenderContext:
     pdf: bool = True  # the path's PDF is written after this build (not under `serve`)
     extra_sections: list = dc_field(default_factory=list)
     settings: dict = dc_field(default_factory=dict)  # mkdocs.yml « extra » (site settings)
+    # Every entry's and piece's source file (project-relative) -> (ID, piece file name or
+    # None), both variants: relative Markdown links between source files (what editors and
+    # GitLab write) go to the right page, or degrade like [[ID]] in the public variant.
+    sources: dict = dc_field(default_factory=dict)
 
     @classmethod
     def of_view(cls, view, **options) -> "RenderContext":
@@ -109,8 +125,42 @@ class RenderContext:
             return esc(text) if text and text != ident else INTERNAL_PLACEHOLDER
         return self.link(from_uri, target, text)
 
-    def resolve_body(self, body: str, from_uri: str) -> str:
-        """Replace [[ID]] and [[ID|texte]] outside code blocks by links (or plain text)."""
+    def resolve_source_links(self, body: str, from_uri: str, source: str) -> str:
+        """Relative Markdown links to source files (``[x](../clauses/cl-003-….md#ancre)``),
+        written from the file ``source``, turned into links to the pages built from them
+        (plain text for an entry not in this variant, as [[ID]] does). Links to the pages
+        folder go to those pages; anything else is left as written (`achats check` reports
+        a target that does not exist)."""
+        if "](" not in body or ".md" not in body:
+            return body
+        folder = posixpath.dirname(source)
+
+        def replace(match: re.Match) -> str:
+            label, target, anchor = match.group(1), match.group(2), match.group(3) or ""
+            resolved = source_target(folder, target)
+            if resolved is None:
+                return match.group(0)
+            if resolved.startswith(PAGES_PREFIX):
+                return f"[{label}]({rel(from_uri, resolved[len(PAGES_PREFIX):])}{anchor})"
+            known = self.sources.get(resolved)
+            if known is None:
+                return match.group(0)
+            ident, piece_name = known
+            entry = self.graph.by_id.get(ident)
+            if entry is None:  # not in this variant
+                return esc(label) if label and label != ident else INTERNAL_PLACEHOLDER
+            uri = uri_of(entry) if piece_name is None else \
+                f"{entry.collection.url_folder}/{entry.slug}/{piece_name}"
+            return f"[{label}]({rel(from_uri, uri)}{anchor})"
+
+        return _outside_fences(body, lambda line: SOURCE_LINK.sub(replace, line)
+                               if "](" in line else line)
+
+    def resolve_body(self, body: str, from_uri: str, source: str | None = None) -> str:
+        """Replace [[ID]] and [[ID|texte]] outside code blocks by links (or plain text);
+        with ``source`` (the file the body comes from), relative links to source files too."""
+        if source is not None:
+            body = self.resolve_source_links(body, from_uri, source)
         out, in_fence = [], False
         for line in body.split("\n"):
             if FENCE.match(line):
@@ -124,6 +174,22 @@ class RenderContext:
                     for part in parts)
             out.append(line)
         return "\n".join(out)
+
+
+PAGES_PREFIX = PAGES_DIR + "/"
+
+
+def _outside_fences(body: str, change) -> str:
+    """``change`` applied to each line outside code blocks and inline code."""
+    out, in_fence = [], False
+    for line in body.split("\n"):
+        if FENCE.match(line):
+            in_fence = not in_fence
+        elif not in_fence:
+            parts = re.split(r"(`[^`]*`)", line)
+            line = "".join(part if part.startswith("`") else change(part) for part in parts)
+        out.append(line)
+    return "\n".join(out)
 
 
 def page_url(uri: str) -> str:

@@ -212,7 +212,7 @@ def render_entry(ctx: RenderContext, entry: Entry) -> str:
         out += _clause_sections(ctx, entry, uri)
         if entry.body.strip():
             out.append("## Commentaire\n")
-    body = ctx.resolve_body(entry.body, uri).strip()
+    body = ctx.resolve_body(entry.body, uri, entry.rel).strip()
     if body:
         out.append(body + "\n")
     if name == "rapport":
@@ -274,6 +274,6 @@ def render_entry(ctx: RenderContext, entry: Entry) -> str:
 
 def render_piece(ctx: RenderContext, entry: Entry, piece) -> str:
     uri = piece_uri(entry, piece)
-    body = ctx.resolve_body(piece.body, uri).strip()
+    body = ctx.resolve_body(piece.body, uri, piece.rel).strip()
     return (f"# {esc(piece.title)}\n\n"
             f"Pièce {piece.kind} du marché {ctx.link(uri, entry)}.\n\n{body}\n")

@@ -196,7 +196,8 @@ def path_print(ctx: RenderContext) -> str:
                          for i, e in enumerate(steps, 1)) + "\n\n</nav>\n")
     for i, e in enumerate(steps, 1):
         # Plain Markdown links first (written for the chapter's own page), then [[ID]] links.
-        body = _rebase_links(e.body, uri_of(e), anchors_by_uri)
+        body = printing.resolve_source_links(e.body, uri_of(e), e.rel)
+        body = _rebase_links(body, uri_of(e), anchors_by_uri)
         body = _shift_headings(printing.resolve_body(body, uri))
         part = [f"## {i}. {esc(e.title)} {{ #{chapter_anchor(e)} .achats-chapitre }}\n"]
         if e.meta.get("resume"):

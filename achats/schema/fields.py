@@ -67,6 +67,10 @@ class Field:
     min_items: int = 0
     internal: bool = False  # removed from the public variant
     default: object = None
+    values: "Field | None" = None  # for mappings: each value under a key not in ``fields``
+    key_pattern: str | None = None  # for mappings with ``values``: what such a key looks like
+    minimum: float | None = None  # for numbers
+    maximum: float | None = None
 
     def check(self, value, path: str, ctx: "CheckContext", report: Report) -> None:
         if value is None:
@@ -92,6 +96,11 @@ class Field:
             if ("TODO" in value or "ompl" in value or "OMPL" in value) and \
                     TODO_MARK.search(value):
                 report(path, "à compléter (marqueur TODO présent).", "avertissement")
+        if self.kind in ("number", "integer") and (
+                (self.minimum is not None and value < self.minimum)
+                or (self.maximum is not None and value > self.maximum)):
+            report(path, f"valeur hors limites ({value}) : attendu entre {self.minimum:g} et "
+                   f"{self.maximum:g}.")
         if self.pattern and isinstance(value, str) and not _fullmatch(self.pattern, value):
             report(path, f"format incorrect « {value} » : {self.pattern_help}")
         if self.vocab and isinstance(value, str):
@@ -124,8 +133,8 @@ class Field:
                     if item in seen:
                         report(f"{path}[{index}]", f"valeur en double « {item} ».")
                     seen.add(item)
-        if self.kind == "mapping" and self.fields:
-            check_mapping(self.fields, value, path, ctx, report)
+        if self.kind == "mapping" and (self.fields or self.values):
+            check_mapping(self.fields, value, path, ctx, report, self)
 
 
 @dataclass
@@ -140,11 +149,20 @@ def _by_name(fields: tuple) -> dict:
     return {f.name: f for f in fields}
 
 
-def check_mapping(fields: list[Field], value: dict, prefix: str, ctx, report) -> None:
-    """Check a mapping against declared fields: unknown keys, required keys, each value."""
+def check_mapping(fields: list[Field], value: dict, prefix: str, ctx, report,
+                  declared: Field | None = None) -> None:
+    """Check a mapping against declared fields: unknown keys, required keys, each value.
+    With ``declared.values``, keys not among ``fields`` are free (``declared.key_pattern``)
+    and their values are checked against ``declared.values``."""
     by_name = _by_name(tuple(fields))
+    free = declared.values if declared is not None else None
     for key in value:
-        if key not in by_name:
+        if key not in by_name and free is not None:
+            path = f"{prefix}.{key}" if prefix else str(key)
+            if declared.key_pattern and not _fullmatch(declared.key_pattern, str(key)):
+                report(path, f"clé « {key} » mal formée : {declared.pattern_help}")
+            free.check(value[key], path, ctx, report)
+        elif key not in by_name:
             path = f"{prefix}.{key}" if prefix else str(key)
             close = difflib.get_close_matches(str(key), list(by_name), n=1, cutoff=0.6)
             hint = f" Vouliez-vous dire « {close[0]} » ?" if close else ""
@@ -205,6 +223,11 @@ def json_schema(f: Field, ctx: CheckContext) -> dict:
         if f.fields:
             base["properties"] = {s.name: json_schema(s, ctx) for s in f.fields}
             base["required"] = [s.name for s in f.fields if s.required]
+        if f.values:
+            base["additionalProperties"] = json_schema(f.values, ctx)
+            if f.key_pattern:
+                base["propertyNames"] = {"pattern": f"^{f.key_pattern}$"}
+        elif f.fields:
             base["additionalProperties"] = False
     if f.vocab:
         base["enum"] = list(ctx.vocabularies.get(f.vocab, {}))
@@ -212,6 +235,10 @@ def json_schema(f: Field, ctx: CheckContext) -> dict:
         base["enum"] = list(ctx.articles)
     if f.pattern:
         base["pattern"] = f"^{f.pattern}$"
+    if f.minimum is not None:
+        base["minimum"] = f.minimum
+    if f.maximum is not None:
+        base["maximum"] = f.maximum
     if f.ref:
         base["pattern"] = "^(" + "|".join(f.ref) + r")-\d{3,}$"
     return base

@@ -8,14 +8,11 @@ from pathlib import Path
 import yaml
 
 from .. import yamlsource
-from ..problems import ProblemList
+from ..problems import WARNING, ProblemList
+from .data import DATA_FILES, REQUIRED_VOCABULARIES, DataFile  # noqa: F401 (re-exported)
+from .fields import CheckContext
 from .legal import LegalCalendar, load_articles, load_thresholds
 
-REQUIRED_VOCABULARIES = (
-    "piliers", "types_clause", "familles", "procedures", "documents", "niveaux", "etapes",
-    "statuts_clause", "statuts_marche", "visibilites", "origines", "issues_marche",
-    "directions",
-)
 
 
 @dataclass
@@ -26,6 +23,8 @@ class Vocabularies:
     glossary: dict = dc_field(default_factory=dict)  # abbreviation -> definition
     path: dict = dc_field(default_factory=dict)  # parcours.yml: titre, introduction, etapes
     chart: dict = dc_field(default_factory=dict)  # mire.yml
+    # Entries the data files cite: (file, line, field, id, allowed prefixes).
+    references: list = dc_field(default_factory=list)
 
     def label(self, vocab: str, key) -> str:
         return self.vocabularies.get(vocab, {}).get(key, str(key))
@@ -33,6 +32,8 @@ class Vocabularies:
 
 def read_data_file(path: Path, rel: str, problems: ProblemList, required: bool = True):
     """Parse one YAML data file strictly; problems carry its path and line."""
+    if path.is_symlink():  # reported by achats.load.refuse_links; never read
+        return None, {}
     if not path.is_file():
         if required:
             problems.add(rel, 1, "fichier", "fichier de données manquant.")
@@ -43,9 +44,11 @@ def read_data_file(path: Path, rel: str, problems: ProblemList, required: bool =
         problems.add(rel, 1, "fichier", f"le fichier n'est pas du texte UTF-8 ({exc.reason}).")
         return None, {}
     try:
-        return yamlsource.parse(text)
+        return yamlsource.parse(text, limits=yamlsource.DATA_FILE)
     except yamlsource.DuplicateKeyError as exc:
         problems.add(rel, exc.line, exc.key, f"clé « {exc.key} » en double.")
+    except yamlsource.LimitError as exc:
+        problems.add(rel, exc.line, "yaml", f"{exc.message} : fichier refusé.")
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 1
@@ -54,54 +57,77 @@ def read_data_file(path: Path, rel: str, problems: ProblemList, required: bool =
     return None, {}
 
 
+def check_data_file(declared: DataFile, value, lines: dict, rel: str,
+                    problems: ProblemList, references: list) -> bool:
+    """``value`` checked against the file's schema; problems with file, line and field.
+    References to entries (chapters, clauses) go to ``references``: (file, line, field, id,
+    prefixes), checked once every entry is known. True when nothing was wrong."""
+    before = len(problems.errors)
+    ctx = CheckContext({}, {})
+
+    def report(field, message, severity="erreur", line_from=None):
+        field = field or declared.schema.name
+        problems.add(rel, yamlsource.line_of(lines, line_from or field), field, message,
+                     severity)
+
+    declared.schema.check(value, "", ctx, report)
+    references += [(rel, yamlsource.line_of(lines, field), field, target, prefixes)
+                   for field, target, prefixes in ctx.references]
+    return len(problems.errors) == before
+
+
 def load_vocabularies(data_dir: Path, rel_dir: str, problems: ProblemList) -> Vocabularies:
+    """Every data file declared in achats.schema.data, parsed within limits and checked
+    against its schema; a file that fails its schema is not used (its problems say why)."""
     vocab = Vocabularies()
-    rel = f"{rel_dir}/vocabulaires.yml"
-    value, lines = read_data_file(data_dir / "vocabulaires.yml", rel, problems)
-    if value is not None:
-        if not isinstance(value, dict):
-            problems.add(rel, 1, "vocabulaires", "le fichier doit être un dictionnaire de "
-                         "vocabulaires (nom: {clé: libellé}).")
-        else:
-            for name, entries in value.items():
-                if not isinstance(entries, dict) or not all(
-                    isinstance(v, str) for v in entries.values()
-                ):
-                    problems.add(rel, lines.get(str(name), 1), str(name),
-                                 "un vocabulaire est un dictionnaire « clé: libellé ».")
-                    continue
-                vocab.vocabularies[str(name)] = {str(k): v for k, v in entries.items()}
-            for name in REQUIRED_VOCABULARIES:
-                if name not in vocab.vocabularies:
-                    problems.add(rel, 1, name, "vocabulaire obligatoire manquant.")
+    documents = {}
+    for name, declared in DATA_FILES.items():
+        if not declared.yaml:
+            continue
+        rel, path = f"{rel_dir}/{name}", data_dir / name
+        before = len(problems)
+        value, lines = read_data_file(path, rel, problems, declared.required)
+        if len(problems) > before or not path.is_file():
+            continue  # unreadable (said why) or absent
+        value = {} if value is None else value  # an empty file
+        if declared.schema is not None:  # else checked by its own loader (below)
+            check_data_file(declared, value, lines, rel, problems, vocab.references)
+        if isinstance(value, dict):
+            # Used even with errors (which stop any build), so that one bad article does
+            # not make every entry citing the others wrong as well: only well-formed
+            # items are kept.
+            documents[name] = (value, lines)
+    _unknown_files(data_dir, rel_dir, problems)
 
-    rel = f"{rel_dir}/articles.yml"
-    value, lines = read_data_file(data_dir / "articles.yml", rel, problems)
-    vocab.articles = load_articles(value, lines, rel, problems)
-
-    rel = f"{rel_dir}/seuils.yml"
-    value, lines = read_data_file(data_dir / "seuils.yml", rel, problems, required=False)
-    vocab.calendar = load_thresholds(value, lines, rel, problems, vocab.articles)
-
-    rel = f"{rel_dir}/glossaire.yml"
-    value, lines = read_data_file(data_dir / "glossaire.yml", rel, problems, required=False)
-    if isinstance(value, dict):
-        for abbr, definition in value.items():
-            if not isinstance(definition, str):
-                problems.add(rel, lines.get(str(abbr), 1), str(abbr),
-                             "la définition doit être un texte.")
-                continue
-            vocab.glossary[str(abbr)] = definition.strip()
-
-    rel = f"{rel_dir}/parcours.yml"
-    value, lines = read_data_file(data_dir / "parcours.yml", rel, problems, required=False)
-    if isinstance(value, dict):
-        vocab.path = value
-        vocab.path["_lines"] = lines
-
-    rel = f"{rel_dir}/mire.yml"
-    value, lines = read_data_file(data_dir / "mire.yml", rel, problems, required=False)
-    if isinstance(value, dict):
-        vocab.chart = value
-        vocab.chart["_lines"] = lines
+    value, _lines = documents.get("vocabulaires.yml", ({}, {}))
+    vocab.vocabularies = {str(name): {str(k): v for k, v in entries.items()}
+                          for name, entries in value.items() if isinstance(entries, dict)}
+    # The two legal files have their own loaders (achats.schema.legal), which check every
+    # item and its dates against the others (thresholds that overlap, unknown articles).
+    value, lines = documents.get("articles.yml", (None, {}))
+    vocab.articles = load_articles(value, lines, f"{rel_dir}/articles.yml", problems)
+    value, lines = documents.get("seuils.yml", (None, {}))
+    vocab.calendar = load_thresholds(value, lines, f"{rel_dir}/seuils.yml", problems,
+                                     vocab.articles)
+    value, _lines = documents.get("glossaire.yml", ({}, {}))
+    vocab.glossary = {str(abbr): definition.strip() for abbr, definition in value.items()
+                      if isinstance(definition, str)}
+    value, lines = documents.get("parcours.yml", ({}, {}))
+    if value:
+        vocab.path = dict(value, _lines=lines)
+    value, lines = documents.get("mire.yml", ({}, {}))
+    if value:
+        vocab.chart = dict(value, _lines=lines)
     return vocab
+
+
+def _unknown_files(data_dir: Path, rel_dir: str, problems: ProblemList) -> None:
+    """A file of the data folder declared nowhere: a warning, it is not read."""
+    if not data_dir.is_dir() or data_dir.is_symlink():
+        return
+    for path in sorted(data_dir.iterdir()):
+        if path.name.startswith(".") or path.name in DATA_FILES or path.is_symlink():
+            continue
+        problems.add(f"{rel_dir}/{path.name}", 1, "fichier",
+                     "fichier de données inconnu : aucun schéma ne le déclare "
+                     "(achats/schema/data.py), il n'est pas lu.", WARNING)

@@ -3,10 +3,10 @@
 The hooks in ``hooks/`` call these functions; each says when MkDocs calls it.
 """
 
-from .build import (hand_over_check, on_build_error, on_config, on_env, on_files, on_nav,
-                    on_page_content, on_page_markdown, on_post_build, on_post_page, on_serve,
-                    on_startup, state_of)
+from .build import (hand_over_check, hand_over_target, on_build_error, on_config, on_env,
+                    on_files, on_nav, on_page_content, on_page_markdown, on_post_build,
+                    on_post_page, on_serve, on_startup, state_of)
 
-__all__ = ["hand_over_check", "on_build_error", "on_config", "on_env", "on_files", "on_nav",
-           "on_page_content", "on_page_markdown", "on_post_build", "on_post_page", "on_serve",
-           "on_startup", "state_of"]
+__all__ = ["hand_over_check", "hand_over_target", "on_build_error", "on_config", "on_env",
+           "on_files", "on_nav", "on_page_content", "on_page_markdown", "on_post_build",
+           "on_post_page", "on_serve", "on_startup", "state_of"]

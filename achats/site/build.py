@@ -21,8 +21,9 @@ from ..pdf import write_path_pdf
 from ..render.dce_links import dce_enabled
 from ..tender.dce import write_site_documents
 from ..problems import AchatsError
-from ..project import DATA_DIR, Project
+from ..project import DATA_DIR, PAGES_DIR, Project
 from ..render import RenderContext, render_site
+from ..render.context import source_files
 from ..render.glossary import Glossary
 from ..render.html import unwrap
 from ..sanitize import clean_generated, plain_text
@@ -30,6 +31,7 @@ from ..render.history import (DEFAULT_DIFFS, history_html_pages, history_section
                               history_workload)
 from ..schema import COLLECTIONS
 from ..search import index_site, searchable_copy
+from ..sitedir import SiteDirRefused, check_site_dir, source_folders, write_marker
 from ..validate import CheckResult, check_project
 from ..variant import View, load_withdrawals, make_view, shown_settings
 from . import csp, parallel
@@ -42,6 +44,7 @@ SEARCH_SOURCE = "pagefind-source"  # folder of the site with the pages Pagefind 
 
 
 HISTORY_ATTRIBUTE = "_achats_history"
+TARGET_ATTRIBUTE = "_achats_site_target"
 
 
 def hand_over_check(config, result: CheckResult, history: HistoryReading | None = None) -> None:
@@ -49,6 +52,27 @@ def hand_over_check(config, result: CheckResult, history: HistoryReading | None 
     and the `git log` it started before checking them."""
     setattr(config, CHECKED_ATTRIBUTE, result)
     setattr(config, HISTORY_ATTRIBUTE, history)
+
+
+def hand_over_target(config, target: Path) -> None:
+    """Tells the hooks that ``config.site_dir`` is a temporary folder that `achats build`
+    swaps in place of ``target`` (already checked) once the build has succeeded."""
+    setattr(config, TARGET_ATTRIBUTE, target)
+
+
+def _site_target(config, project: Project) -> Path:
+    """Where the site will be served from: the folder `achats build` swaps in, or, under
+    plain `mkdocs build`, the output folder itself, checked here since MkDocs is about to
+    empty it (not under `serve`, which builds into a temporary folder of its own)."""
+    target = getattr(config, TARGET_ATTRIBUTE, None)
+    if target is not None:
+        return target
+    if _Process.command == "serve":
+        return Path(config.site_dir)
+    try:
+        return check_site_dir(config.site_dir, project.root, source_folders(project, config))
+    except SiteDirRefused as exc:
+        raise PluginError(str(exc)) from None
 
 
 def _history_reading(config, project: Project, public: bool) -> HistoryReading:
@@ -86,6 +110,7 @@ class BuildState:
     theme_scripts: csp.ThemeScripts | None = None  # hashed for the Content-Security-Policy
     history_diffs: int = DEFAULT_DIFFS  # extra.historique_diffs
     view: View | None = None  # what this variant shows (achats.variant)
+    site_target: Path | None = None  # where the site is served from once accepted
 
 
 class RenderedOnRead(File):
@@ -204,6 +229,7 @@ def on_config(config):
     """
     project = Project(Path(config.config_file_path).resolve().parent)
     variant, diffs = _check_settings(config)
+    target = _site_target(config, project)
     if variant == "public" and _Process.command != "serve" and points_here(config.site_url):
         # Info, not warning: a CI build of the variant must still pass under --strict.
         log.info("achats : ATTENTION : site_url (%s) désigne cette machine : le plan du site, "
@@ -220,9 +246,15 @@ def on_config(config):
     # git writes the log on the other core while the entries are read and checked.
     reading = _history_reading(config, project, public=(variant == "public"))
     try:
-        return _prepare(config, project, variant, diffs, reading)
+        config = _prepare(config, project, variant, diffs, reading)
     finally:
         reading.close()  # nothing to do once read; stops git if this build failed first
+    state_of(config).site_target = target
+    # Marked as ours before MkDocs empties it (it keeps hidden files): a later build may
+    # replace this folder, even if this build fails half-way.
+    Path(config.site_dir).mkdir(parents=True, exist_ok=True)
+    write_marker(Path(config.site_dir))
+    return config
 
 
 def points_here(site_url: str | None) -> bool:
@@ -263,7 +295,7 @@ def _prepare(config, project: Project, variant: str, diffs: int, reading: Histor
     # Like the PDF, the tenders' Word/ODT files wait for `achats build` (see on_post_build).
     settings["dce"] = settings["dce"] and _Process.command != "serve"
     ctx = RenderContext.of_view(view, site_url=config.site_url or "", pdf=pdf,
-                                settings=settings)
+                                settings=settings, sources=source_files(result.entries))
     ctx.extra_sections.append(history_section)
     state = BuildState(project, variant, result, view.graph, history, ctx,
                        history_diffs=diffs, view=view)
@@ -338,7 +370,8 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
     """Resolves [[ID]] links in hand-written pages (generated ones already are)."""
     state = state_of(config)
     if page.file.generated_by is None:
-        markdown = state.ctx.resolve_body(markdown, page.file.src_uri)
+        markdown = state.ctx.resolve_body(markdown, page.file.src_uri,
+                                          f"{PAGES_DIR}/{page.file.src_uri}")
     return markdown
 
 

@@ -36,6 +36,8 @@ from dataclasses import dataclass, field as dc_field
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import InclusionLevel
 
+from ..sitedir import STOPPING_SIGNALS
+
 log = logging.getLogger("mkdocs.plugins.achats")
 SETTING = "parallele"  # extra.parallele in mkdocs.yml
 SETTING_VALUES = ("auto", True, False)
@@ -127,20 +129,42 @@ def start(config, files, nav, command: str | None, after_pages=None,
     # Objects moved out of the collector's reach before the fork: the helper's collections
     # would otherwise touch, hence copy, every page of memory it shares with this process.
     gc.freeze()
-    pid = os.fork()
-    if pid == 0:  # the helper: never returns
-        os.close(reader)
-        _run_helper(config, files, nav, [f.page for f in mine], writer, after_pages)
-    os.close(writer)
-    gc.unfreeze()
-    inclusion = {f: f.inclusion for f in mine}
+    # No signal between the fork and the helper's registration: an interrupted build stops
+    # every helper it registered (abandon_all), and one forked unregistered would go on
+    # writing into a folder the build has removed.
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING_SIGNALS)
+    pid = -1
+    try:
+        pid = os.fork()
+        if pid == 0:  # the helper: never returns
+            os.close(reader)
+            _die_with_parent()
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            _run_helper(config, files, nav, [f.page for f in mine], writer, after_pages)
+        os.close(writer)
+        gc.unfreeze()
+        inclusion = {f: f.inclusion for f in mine}
+        note_filter = _DropExcludedNotes({f.src_uri for f in mine})
+        _LIVE.append(Helper(config, pid, reader, inclusion, len(mine), note_filter, files, nav))
+    finally:
+        if pid != 0:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     for f in mine:
         f.inclusion = InclusionLevel.EXCLUDED
-    note_filter = _DropExcludedNotes({f.src_uri for f in mine})
     logging.getLogger("mkdocs.structure.pages").addFilter(note_filter)
-    _LIVE.append(Helper(config, pid, reader, inclusion, len(mine), note_filter, files, nav))
     log.debug("achats : %d pages construites par un second processus.", len(mine))
     return True
+
+
+def _die_with_parent() -> None:
+    """Linux: the helper gets SIGTERM if the build process dies without stopping it (killed
+    with SIGKILL); elsewhere, the build's own handling (abandon_all) is all there is."""
+    try:
+        import ctypes
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    except (OSError, AttributeError):
+        return
 
 
 def _run_helper(config, files, nav, pages, writer: int, after_pages) -> None:
