@@ -647,8 +647,8 @@ def _meta_or_none(text: str) -> dict | None:
 
     Every version of every public file is judged: the front matter is composed by the C
     parser and only these two values are constructed (constructing the whole front matter
-    in Python cost 1 ms per version). Same YAML, same meaning: the last of duplicate keys
-    wins as in a full load; a merge key (« << ») falls back to the full load.
+    in Python cost 1 ms per version). Same YAML, same meaning as the full load: a duplicate
+    key makes the front matter unreadable; a merge key (« << ») falls back to the full load.
     """
     lines = (text or "").split("\n")
     if not lines or lines[0].rstrip() != "---":
@@ -670,12 +670,16 @@ def _meta_or_none(text: str) -> dict | None:
             return {}
         if not isinstance(node, yaml.MappingNode):
             return None
-        found = {}
+        found, keys = {}, set()
         for key, value in node.value:
             if key.tag == "tag:yaml.org,2002:merge":
                 return _split_version(text).meta
-            if isinstance(key, yaml.ScalarNode) and key.value in _VISIBILITY_KEYS:
-                found[key.value] = loader.construct_object(value, deep=True)
+            if isinstance(key, yaml.ScalarNode):
+                if key.value in keys:  # refused by the full load too: unreadable
+                    return None
+                keys.add(key.value)
+                if key.value in _VISIBILITY_KEYS:
+                    found[key.value] = loader.construct_object(value, deep=True)
         return found
     except yaml.YAMLError:
         return None

@@ -2,8 +2,8 @@
 the previous site (and the project) exactly as they were (achats.sitedir).
 
 The builds are real `achats build --public` processes. To interrupt the audit for certain,
-a `pdftotext` placed first on PATH says it has started (a file), then waits; the signal is
-sent once that file exists. Since the audit comes before the swap, every signal of these
+a `sitecustomize` module placed first on PYTHONPATH wraps the audit's PDF reader: it says the
+audit has started (a file), then waits; the signal is sent once that file exists. Since the audit comes before the swap, every signal of these
 tests reaches the build before its new site could replace the previous one.
 """
 
@@ -24,18 +24,21 @@ import pytest
 from achats.bench import set_extra
 from achats.sitedir import MARKER
 from projects import REPO, make_project
+from signing import make_key, sign_file
 from test_public_variant import make_canary_project
 
 ACHATS = [sys.executable, "-c", "from achats.cli import run; run()"]
-PDFTOTEXT = shutil.which("pdftotext")
-pytestmark = pytest.mark.skipif(PDFTOTEXT is None, reason="pdftotext (poppler-utils) absent")
-
-WAITING_PDFTOTEXT = """#!{python}
-import os, sys, time
-open(os.environ["ACHATS_TEST_AUDIT_STARTED"], "w").close()
-while not os.path.exists(os.environ["ACHATS_TEST_AUDIT_GO"]):
-    time.sleep(0.05)
-os.execv({real!r}, [{real!r}] + sys.argv[1:])
+# Loaded by the build's interpreter at start-up (site.py imports `sitecustomize` from the
+# path): the audit's PDF reader announces itself, then waits for the test's go-ahead.
+WAITING_AUDIT = """import os, time
+import achats.audit as audit
+_read = audit.pdf_text
+def pdf_text(*args, **kwargs):
+    open(os.environ["ACHATS_TEST_AUDIT_STARTED"], "w").close()
+    while not os.path.exists(os.environ["ACHATS_TEST_AUDIT_GO"]):
+        time.sleep(0.05)
+    return _read(*args, **kwargs)
+audit.pdf_text = pdf_text
 """
 
 
@@ -53,10 +56,15 @@ def previous(tmp_path_factory):
     base = tmp_path_factory.mktemp("securite")
     root = make_canary_project(base / "projet")
     # Enough entries for the pages to be shared with a second process.
+    # Validated copies of a clause: each signed anew for its own ID by a real key.
     model = (root / "clauses" / "cl-001-environnement.md").read_text(encoding="utf-8")
+    key = make_key(tmp_path_factory.mktemp("cles"), "dajcp")
+    key.allow(root)
     for i in range(60):
-        (root / "clauses" / f"cl-{100 + i:03d}-masse.md").write_text(
-            model.replace("id: CL-001", f"id: CL-{100 + i:03d}"), encoding="utf-8")
+        rel = f"clauses/cl-{100 + i:03d}-masse.md"
+        (root / rel).write_text(model.replace("id: CL-001", f"id: CL-{100 + i:03d}"),
+                                encoding="utf-8")
+        sign_file(root, rel, key)
     set_extra(root / "mkdocs.yml", "parallele", "true")
     site = base / "site-public"
     done = _achats(root, "build", "--public", "--site-dir", str(site))
@@ -69,7 +77,7 @@ def previous(tmp_path_factory):
 
 
 def _env(**extra) -> dict:
-    env = dict(os.environ, PYTHONPATH=str(REPO), **extra)
+    env = dict(os.environ, **{"PYTHONPATH": str(REPO), **extra})
     env.pop("ACHATS_DEBUG", None)
     return env
 
@@ -79,12 +87,9 @@ def _achats(root: Path, *args: str, env: dict | None = None):
                           capture_output=True, text=True, env=env or _env())
 
 
-def _waiting_pdftotext(folder: Path) -> Path:
+def _waiting_audit(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    tool = folder / "pdftotext"
-    tool.write_text(WAITING_PDFTOTEXT.format(python=sys.executable, real=PDFTOTEXT),
-                    encoding="utf-8")
-    tool.chmod(0o755)
+    (folder / "sitecustomize.py").write_text(WAITING_AUDIT, encoding="utf-8")
     return folder
 
 
@@ -125,15 +130,15 @@ def test_interrupted_public_build_leaves_previous_site_byte_identical(previous, 
                                                                       signum, stage):
     root, site, before = previous
     tag = uuid.uuid4().hex
-    tools = _waiting_pdftotext(tmp_path / "outils")
+    tools = _waiting_audit(tmp_path / "outils")
     started, go = tmp_path / "audit-commence", tmp_path / "audit-continue"
-    env = _env(PATH=f"{tools}{os.pathsep}{os.environ['PATH']}", ACHATS_TEST_TAG=tag,
+    env = _env(ACHATS_TEST_TAG=tag, PYTHONPATH=f"{tools}{os.pathsep}{REPO}",
                ACHATS_TEST_AUDIT_STARTED=str(started), ACHATS_TEST_AUDIT_GO=str(go))
     build = subprocess.Popen([*ACHATS, "build", "--public",
                               "--site-dir", str(site)], cwd=root, env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     # What shows that the stage has started: a line of the build's log, the forked second
-    # process (achats.site.parallel) running, or the audit's pdftotext waiting.
+    # process (achats.site.parallel) running, or the audit's PDF reader waiting.
     awaited = {"pages": "Building documentation", "second-processus": "Building documentation",
                "pdf": "PDF du parcours"}.get(stage)
     seen = []
@@ -153,7 +158,7 @@ def test_interrupted_public_build_leaves_previous_site_byte_identical(previous, 
         build.send_signal(signum)
         _out, rest = build.communicate(timeout=120)
     finally:
-        go.touch()  # a pdftotext still waiting (test failed) goes on and ends
+        go.touch()  # an audit still waiting (test failed) goes on and ends
         if build.poll() is None:
             build.kill()
             build.wait()

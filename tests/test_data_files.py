@@ -64,12 +64,11 @@ def test_a_data_file_that_is_not_a_mapping(project_dir, run_cli):
             "(clé: valeur), trouvé une liste.") in out
 
 
-@pytest.mark.parametrize("name", ["seuils.yml", "retraits.yml", "signataires"])
+@pytest.mark.parametrize("name", ["notes.yml", "brouillon.txt", "sauvegarde-articles.yml"])
 def test_unknown_data_file_is_a_warning_only(project_dir, run_cli, name):
-    """Files other branches add (thresholds, withdrawals, signers) never break a check."""
-    (project_dir / "content/data" / name).write_text("a@example.org ssh-ed25519 AAAA\n"
-                                                     if name == "signataires" else
-                                                     "valeur: [non, declaree\n",
+    """A file declared nowhere (a maintainer's notes, a copy) never breaks a check, even
+    when it is not valid YAML: it is not read."""
+    (project_dir / "content/data" / name).write_text("valeur: [non, declaree\n",
                                                      encoding="utf-8")
     code, out, _err = run_cli("check")
     assert code == 0, out
@@ -79,20 +78,20 @@ def test_unknown_data_file_is_a_warning_only(project_dir, run_cli, name):
 
 def test_declaring_a_file_is_all_it_takes(project_dir, run_cli, monkeypatch):
     """A declared file that is not YAML is known (no warning) and not parsed."""
-    monkeypatch.setitem(DATA_FILES, "signataires",
-                        DataFile("signataires", "signataires autorisés (OpenSSH)", yaml=False))
-    (project_dir / "content/data/signataires").write_text("a@example.org ssh-ed25519 AAAA\n",
-                                                          encoding="utf-8")
+    monkeypatch.setitem(DATA_FILES, "annuaire.txt",
+                        DataFile("annuaire.txt", "annuaire des acheteurs", yaml=False))
+    (project_dir / "content/data/annuaire.txt").write_text("acheteur: [pas du YAML\n",
+                                                           encoding="utf-8")
     code, out, _err = run_cli("check")
     assert code == 0, out
-    assert "signataires" not in out
+    assert "annuaire" not in out
 
 
 def test_data_schemas_are_json_schemas():
     """The declarations give editors a JSON Schema, free keys included."""
     from achats.schema import CheckContext, json_schema
 
-    schema = json_schema(DATA_FILES["articles.yml"].schema, CheckContext({}, {}))
-    assert schema["propertyNames"]["pattern"].startswith("^[LRD]")
-    assert schema["additionalProperties"]["required"] == ["titre", "permet"]
+    schema = json_schema(DATA_FILES["vocabulaires.yml"].schema, CheckContext({}, {}))
+    assert "piliers" in schema["properties"]  # a vocabulary every collection needs
+    assert schema["additionalProperties"]["additionalProperties"]["type"] == "string"
     json.dumps(schema)

@@ -152,10 +152,14 @@ def test_hostile_input_is_refused_with_file_and_line(project_dir, run_cli, case,
 def test_ordinary_markdown_is_accepted(project_dir, run_cli):
     """What authors write every day passes: tables with aligned columns, links (relative,
     https, mailto, tel), images, details, admonitions, attr_list ids and classes, code."""
+    logo = project_dir / "content/pages/guides/images/logo.png"  # where the image points
+    logo.parent.mkdir(parents=True)
+    logo.write_bytes(b"\x89PNG")
     (project_dir / "guides/ordinaire.md").write_text(GUIDE.format(title="Ordinaire", body=(
         "| Colonne | Valeur |\n|:--|--:|\n| a | 1 |\n\n"
         "[Site](https://www.example.fr/page?x=1) · [courriel](mailto:achats@example.fr) · "
-        "[téléphone](tel:+33400000000) · [relatif](../clauses/) · <https://example.fr>\n\n"
+        "[téléphone](tel:+33400000000) · [relatif](../clauses/cl-002-insertion.md) · "
+        "<https://example.fr>\n\n"
         "![Logo](images/logo.png)\n\n"
         "## Une section { #section .important }\n\n"
         '!!! note "À savoir"\n    Un encadré.\n\n'

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from achats.sitedir import MARKER
+
 from achats.audit import (PublicLeakError, audit_public_site, collect_needles,
                           documented_ids, public_source_text)
 from achats.graph import build_graph, restrict
@@ -294,6 +296,7 @@ def test_public_build_refuses_the_example_site_url(project_dir, tmp_path, monkey
     monkeypatch.delenv("ACHATS_SITE_URL", raising=False)
     site = tmp_path / "public"
     site.mkdir()
+    (site / MARKER).write_text("", encoding="utf-8")  # a previous site of ours
     (site / "index.html").write_text("site précédent", encoding="utf-8")
     code, out, err = run_cli("build", "--public", "--site-dir", str(site))
     assert code == 1
@@ -301,7 +304,7 @@ def test_public_build_refuses_the_example_site_url(project_dir, tmp_path, monkey
     assert f"mkdocs.yml:{line}: site_url: erreur: « {example} » désigne cette machine" in err
     assert "mkdocs.public.yml (site_url)" in err and "ACHATS_SITE_URL" in err
     assert "Traceback" not in err and "Site construit" not in out
-    assert [p.name for p in site.iterdir()] == ["index.html"]
+    assert sorted(p.name for p in site.iterdir()) == [MARKER, "index.html"]
     assert (site / "index.html").read_text(encoding="utf-8") == "site précédent"
     assert not list(tmp_path.glob("*.refuse"))  # refused before building, not by the audit
 

@@ -92,10 +92,10 @@ def load_vocabularies(data_dir: Path, rel_dir: str, problems: ProblemList) -> Vo
         value = {} if value is None else value  # an empty file
         if declared.schema is not None:  # else checked by its own loader (below)
             check_data_file(declared, value, lines, rel, problems, vocab.references)
-        if isinstance(value, dict):
+        if isinstance(value, dict) or declared.schema is None:
             # Used even with errors (which stop any build), so that one bad article does
             # not make every entry citing the others wrong as well: only well-formed
-            # items are kept.
+            # items are kept. A file without schema goes whole to its own loader.
             documents[name] = (value, lines)
     _unknown_files(data_dir, rel_dir, problems)
 
