@@ -67,7 +67,12 @@ REFUSED_SUFFIX = ".refuse"
 GZIP_MAGIC = b"\x1f\x8b"
 
 KIND_LABELS = {"id": "identifiant", "titre": "titre", "slug": "adresse (slug)",
-               "champ": "champ interne", "commit": "message du commit"}
+               "champ": "champ interne", "commit": "message du commit",
+               "editeur": "trace de l'éditeur web (réservé à l'intranet)"}
+# The web editor (/admin/, Decap CMS) belongs to the intranet: its files or its start-up code
+# in a public site are a leak (it would show the repository's address and the forms).
+EDITOR_TRACE = re.compile(r"(?:^|/)decap-cms\.js|(?:^|/)achats-cms\.js|CMS_MANUAL_INIT|"
+                          r"achats-frontmatter|registerCustomFormat")
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,8 @@ class Owner:
         what = KIND_LABELS[self.kind]
         if self.kind == "champ":
             return f"{what} « {self.field} » de la fiche {self.entry_id} ({self.entry_rel})"
+        if self.kind == "editeur":
+            return what
         if self.kind == "commit":
             return (f"{what} {self.field}, qui a modifié la fiche interne {self.entry_id} "
                     f"({self.entry_rel})")
@@ -492,6 +499,8 @@ def scan_site(site_dir: Path, needles: Needles,
         data = path.read_bytes()
         result.files += 1
         result.bytes += len(data)
+        for trace in {m.group() for m in EDITOR_TRACE.finditer(rel + "\n" + decode_text(data))}:
+            result.hits.append(Hit(rel, trace, Owner("editeur", "", rel)))
         if pattern is None:
             continue
         if path.suffix.lower() == ".pdf":
