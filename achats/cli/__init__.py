@@ -15,7 +15,7 @@ import traceback
 from ..problems import AchatsError
 
 COMMANDS = ["check", "new", "schema", "build", "serve", "history", "diff", "revert",
-            "validate", "review_check", "codeowners", "bench"]
+            "validate", "review_check", "codeowners", "bench", "edit"]
 
 _FRENCH = {
     "usage: ": "usage : ",
