@@ -12,6 +12,7 @@ import html
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -176,6 +177,15 @@ def start_decap_server(root: Path, port: int, name: str, email: str,
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
+def port_is_free(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def wait_for_port(port: int, process: subprocess.Popen, seconds: float = 30.0) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -206,6 +216,11 @@ def edit(port: int | None = None, api_port: int | None = None, author: str | Non
                           "les brouillons partent de la branche courante.")
     port = port or 8000
     api_port = api_port or free_port()
+    if not port_is_free(api_port):
+        raise AchatsError(f"le port {api_port} (--api-port) est déjà pris : choisissez-en un "
+                          "autre.")
+    # A plain `kill` stops the session as Ctrl+C does (decap-server included).
+    signal.signal(signal.SIGTERM, _interrupt)
     work = Path(tempfile.mkdtemp(prefix="achats-edit-"))
     processes: list[subprocess.Popen] = []
     httpd = None
@@ -227,8 +242,12 @@ def edit(port: int | None = None, api_port: int | None = None, author: str | Non
         wait_for_port(api_port, server)
         checks = Checks(root, Path(site) / ADMIN_DIR / STATUS_PAGE, out)
         threading.Thread(target=checks.run, daemon=True).start()
-        httpd = ThreadingHTTPServer(("127.0.0.1", port),
-                                    partial(_QuietHandler, directory=str(site)))
+        try:
+            httpd = ThreadingHTTPServer(("127.0.0.1", port),
+                                        partial(_QuietHandler, directory=str(site)))
+        except OSError as exc:
+            raise AchatsError(f"impossible d'écouter sur 127.0.0.1:{port} ({exc.strerror}) : "
+                              "choisissez un autre port avec --port.") from None
         address = f"http://127.0.0.1:{httpd.server_address[1]}/"
         out(f"achats edit : éditeur sur {address}{ADMIN_DIR}/ (brouillons : branches cms/… "
             f"de {root}, signés « {name} <{email}> ») ; vérifications : "
