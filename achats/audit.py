@@ -71,8 +71,9 @@ KIND_LABELS = {"id": "identifiant", "titre": "titre", "slug": "adresse (slug)",
                "editeur": "trace de l'éditeur web (réservé à l'intranet)"}
 # The web editor (/admin/, Decap CMS) belongs to the intranet: its files or its start-up code
 # in a public site are a leak (it would show the repository's address and the forms).
-EDITOR_TRACE = re.compile(r"(?:^|/)decap-cms\.js|(?:^|/)achats-cms\.js|CMS_MANUAL_INIT|"
-                          r"achats-frontmatter|registerCustomFormat")
+# (decode_text lowercases what it reads.)
+EDITOR_TRACE = re.compile(r"(?:^|/)decap-cms\.js|(?:^|/)achats-cms\.js|cms_manual_init|"
+                          r"achats-frontmatter|registercustomformat", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

@@ -163,8 +163,11 @@ def _is_todo(value) -> bool:
 def backend_config(settings) -> dict:
     """``backend`` from ``extra.editeur`` (GitLab self-hosted with PKCE, or GitHub)."""
     if not isinstance(settings, dict):
+        # Not configured yet: the page says so at login (see the README to set it).
         return {"name": "gitlab", "repo": "region/achats-durables", "branch": "main",
-                "auth_type": "pkce", "app_id": "À-RENSEIGNER"}
+                "auth_type": "pkce", "base_url": "https://gitlab.com",
+                "api_root": "https://gitlab.com/api/v4", "auth_endpoint": "oauth/authorize",
+                "app_id": "extra.editeur.app_id manquant dans mkdocs.yml"}
     name = settings.get("forge", "gitlab")
     if name not in BACKENDS:
         raise AchatsError(f"mkdocs.yml: extra.{SETTING}.forge : « {name} » inconnu "
