@@ -217,3 +217,21 @@ def test_body_with_id_link_stays_a_link(editor, tab, tmp_path):
     assert "[[CL-01" not in page
     assert (Path(site) / "admin" / "index.html").is_file()
     assert not tab.errors, tab.errors
+
+
+def test_form_refuses_bad_input_in_french(editor, tab):
+    url, clone, lines = editor
+    _login(tab, url, "collections/clause/entries/cl-002-transports-en-commun")
+    tab.get_by_label("Titre", exact=True).fill("")
+    # A value outside the vocabulary cannot be typed in: the select keeps its value.
+    tab.get_by_label("Type", exact=True).click()
+    tab.keyboard.type("critere_inconnu")
+    tab.keyboard.press("Enter")
+    tab.keyboard.press("Escape")
+    tab.get_by_role("button", name="Enregistrer").first.click()
+    tab.get_by_text("Le champ Titre est requis").wait_for()
+    tab.get_by_text("Oops, il manque un champ requis").wait_for()
+    assert tab.get_by_text("Condition d'exécution", exact=True).count() == 1
+    assert "critere_inconnu" not in tab.locator("body").inner_text()
+    assert "cms/clause/cl-002" not in _git(clone, "branch", "--list", "cms/*")
+    assert tab.errors == ["undefined"]  # Decap's rejected save promise (invalid form)
