@@ -94,7 +94,8 @@ def widget(f: Field, vocab: Vocabularies) -> dict:
                                                              "widget": "string"}
         sub.pop("hint", None)
         sub["required"] = True
-        out.update(widget="list", field=sub)
+        # Collapsed items show their value, not the field's label.
+        out.update(widget="list", field=sub, summary="{{fields." + sub["name"] + "}}")
     elif f.kind == "mapping":
         out.update(widget="object", collapsed=False,
                    fields=[widget(s, vocab) for s in f.fields])
