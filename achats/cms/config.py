@@ -15,6 +15,7 @@ from ..schema import BY_PREFIX, COLLECTIONS, Collection, Field, Vocabularies
 
 # The custom format registered by admin/achats-cms.js: our front-matter style.
 FORMAT = "achats-frontmatter"
+ENTRY_MARK = "_fiche"  # set by the format on files that have an ID, never written
 SETTING = "editeur"  # extra.editeur in mkdocs.yml
 BACKENDS = ("gitlab", "github")
 # Fields the form leaves out: written by a command, never by hand.
@@ -153,7 +154,9 @@ def collection_config(c: Collection, vocab: Vocabularies) -> dict:
         # One folder per tender: the editor edits its index.md (the pieces rc.md, ccap.md…
         # stay in git; see the README).
         out["path"] = "{{slug}}/index"
-        out["filter"] = {"field": "id", "pattern": f"^{c.prefix}-"}
+        # decap lists every .md file of the folders; the format marks the files with an ID
+        # (admin/achats-cms.js): only the tenders' index.md.
+        out["filter"] = {"field": ENTRY_MARK, "value": True}
     return out
 
 

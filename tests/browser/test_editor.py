@@ -235,3 +235,15 @@ def test_form_refuses_bad_input_in_french(editor, tab):
     assert "critere_inconnu" not in tab.locator("body").inner_text()
     assert "cms/clause/cl-002" not in _git(clone, "branch", "--list", "cms/*")
     assert tab.errors == ["undefined"]  # Decap's rejected save promise (invalid form)
+
+
+def test_tender_collection_lists_tenders_not_their_pieces(editor, tab):
+    url, clone, lines = editor
+    tab.goto(url + "admin/")
+    tab.get_by_role("button", name="Se connecter").click()
+    tab.goto(url + "admin/#/collections/marche")
+    tab.get_by_text("MA-001 — Sensibilisation des jeunes à l'éco-citoyenneté").wait_for()
+    assert tab.get_by_text("Règlement de la consultation").count() == 0
+    tab.goto(url + "admin/#/collections/clause")
+    tab.get_by_text("CL-010 — ", exact=False).first.wait_for()
+    assert not tab.errors, tab.errors

@@ -14,6 +14,7 @@
   var CMS = window.CMS;
   var jsyaml = window.jsyaml;
   var FORMAT = 'achats-frontmatter';
+  var ENTRY_MARK = '_fiche';  // same name in achats/cms/config.py
   var DATE_KEYS = { date: true, le: true };
   var PLAIN = /^[A-Za-z_][A-Za-z0-9_.\-]*$/;
   var DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -63,6 +64,9 @@
     if (typeof data.id === 'string') originals[data.id] = kept;
     var out = Object.assign({}, data);
     out.body = parts.body;
+    // Marks an entry (it has an ID) for the tender collection's filter: the pieces beside
+    // a tender's index.md (rc.md, ccap.md…) have none. Never written (see toFile).
+    if (typeof data.id === 'string') out[ENTRY_MARK] = true;
     return out;
   }
 
@@ -152,10 +156,11 @@
     var values = Object.assign({}, data);
     var body = typeof values.body === 'string' ? values.body : '';
     delete values.body;
+    delete values[ENTRY_MARK];
     var kept = typeof values.id === 'string' ? originals[values.id] : undefined;
     var order = [];
     (kept ? kept.order : []).concat(sortedKeys || [], Object.keys(values)).forEach(function (k) {
-      if (k !== 'body' && order.indexOf(k) === -1) order.push(k);
+      if (k !== 'body' && k !== ENTRY_MARK && order.indexOf(k) === -1) order.push(k);
     });
     var front = kept ? kept.head : '';
     order.forEach(function (key) {
