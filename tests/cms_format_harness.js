@@ -9,10 +9,20 @@ const sandbox = {
   h: () => null,
   createClass: spec => spec,
   // The admin page fetches the entries' index (fiches.json); the test gives it here.
-  fetch: url => (url === 'fiches.json'
-    ? Promise.resolve({ json: () => Promise.resolve(JSON.parse(process.env.ACHATS_FICHES || '{}')) })
-    : new Promise(() => {})),
-  CMS: { registerCustomFormat: (name, ext, fmt) => { registered[name] = fmt; } },
+  fetch: url => {
+    const given = { 'fiches.json': process.env.ACHATS_FICHES,
+                    'config.json': process.env.ACHATS_CONFIG }[url];
+    return given === undefined ? new Promise(() => {})
+      : Promise.resolve({ json: () => Promise.resolve(JSON.parse(given)) });
+  },
+  alert: () => {},
+  CMS: {
+    registerCustomFormat: (name, ext, fmt) => { registered[name] = fmt; },
+    registerEventListener: listener => { registered[listener.name] = listener.handler; },
+    registerPreviewTemplate: () => {},
+    registerPreviewStyle: () => {},
+    init: () => {},
+  },
 };
 sandbox.window = sandbox;
 vm.createContext(sandbox);
@@ -31,6 +41,10 @@ const out = requests.map(r => {
   if (r.op === 'write') return fmt.toFile(r.data, r.sortedKeys || []);
   if (r.op === 'read') return fmt.fromFile(r.text);
   if (r.op === 'links') { return sandbox.achatsCms.linkIds(r.text); }
+  if (r.op === 'presave') {
+    const entry = { get: k => (k === 'collection' ? r.collection : { toJS: () => r.data }) };
+    try { registered.preSave({ entry }); return null; } catch (e) { return e.message; }
+  }
   throw new Error('op ' + r.op);
 });
 process.stdout.write(JSON.stringify(out));

@@ -23,7 +23,7 @@ JS_YAML = REPO / "node_modules" / "js-yaml" / "dist" / "js-yaml.min.js"
 FORMAT = REPO / "achats" / "cms" / "admin" / "achats-cms.js"
 
 
-def run(requests: list[dict], entries: dict | None = None) -> list:
+def run(requests: list[dict], entries: dict | None = None, config: dict | None = None) -> list:
     node = shutil.which("node") or shutil.which("nodejs")
     if node is None or not JS_YAML.is_file():
         if os.environ.get("CI") == "true":
@@ -31,7 +31,8 @@ def run(requests: list[dict], entries: dict | None = None) -> list:
         pytest.skip("Node.js ou js-yaml (npm ci) absent")
     done = subprocess.run([node, str(HARNESS), str(JS_YAML), str(FORMAT)],
                           input=json.dumps(requests), capture_output=True, text=True,
-                          env=dict(os.environ, ACHATS_FICHES=json.dumps(entries or {})))
+                          env=dict(os.environ, ACHATS_FICHES=json.dumps(entries or {}),
+                                   **({"ACHATS_CONFIG": json.dumps(config)} if config else {})))
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -123,3 +124,26 @@ def test_preview_links_ids_outside_code():
     assert lines[3] == "[[CL-010]]"
     # An ID that is not in the index is shown as unknown, never as a link.
     assert lines[5] == "**\\[\\[CL-999\\]\\]** *(fiche inconnue)*"
+
+
+def test_french_errors_before_saving_for_values_the_form_cannot_hold():
+    """A draft read back from git may hold what the selects cannot show (a value outside a
+    vocabulary) or a malformed ID: the save is refused with a French message."""
+    from achats.cms.config import decap_config
+    from achats.problems import ProblemList
+    from achats.schema import load_vocabularies
+
+    vocab = load_vocabularies(REPO / "content/data", "content/data", ProblemList())
+    good = {"id": "CL-050", "titre": "T", "type": "condition_execution",
+            "piliers": ["social"], "validation": {"par": "DAJCP"}}
+    bad = dict(good, id="CL-5", type="critere", piliers=["social", "culturel"])
+    out = run([{"op": "presave", "collection": "clause", "data": good},
+               {"op": "presave", "collection": "clause", "data": bad}],
+              config=decap_config(vocab))
+    assert out[0] is None
+    assert out[1].startswith("Fiche non enregistrée : ")
+    assert "« id » : format incorrect « CL-5 » : attendu CL- suivi d'au moins trois " \
+        "chiffres (ex. CL-001)." in out[1]
+    assert "« type » : valeur inconnue « critere ». Valeurs permises : " \
+        "specification_technique, condition_execution" in out[1]
+    assert "« piliers » : valeur inconnue « culturel »." in out[1]
