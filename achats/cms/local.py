@@ -9,11 +9,13 @@ branch and shows the result in the terminal and on /admin/verifications.html.
 from __future__ import annotations
 
 import html
+import io
 import json
 import os
 import shutil
 import signal
 import socket
+import tarfile
 import subprocess
 import tempfile
 import threading
@@ -29,6 +31,8 @@ from .site import ADMIN_DIR, node_modules_root, write_admin
 SERVER = Path("node_modules/decap-server/dist/index.js")
 STATUS_PAGE = "verifications.html"
 POLL_SECONDS = 1.0
+# tarfile's "data" filter (Python 3.11.4+) refuses links and paths out of the folder.
+_SAFE_EXTRACT = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
 
 
 def git(root: Path, *args: str, env: dict | None = None) -> str:
@@ -94,7 +98,8 @@ class Checks:
         while not self.stop.is_set():
             try:
                 self.poll()
-            except AchatsError as exc:
+            except (AchatsError, OSError, subprocess.SubprocessError) as exc:
+                # The session goes on: the next version of the branch is checked again.
                 self.out(f"achats edit : vérification impossible : {exc}")
             self.stop.wait(POLL_SECONDS)
 
@@ -109,8 +114,9 @@ class Checks:
 
         with tempfile.TemporaryDirectory(prefix="achats-edit-check-") as tmp:
             archive = subprocess.run(["git", "archive", "--format=tar", commit],
-                                     cwd=self.root, capture_output=True)
-            subprocess.run(["tar", "-x", "-C", tmp], input=archive.stdout, check=True)
+                                     cwd=self.root, capture_output=True, check=True)
+            with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+                tar.extractall(tmp, **_SAFE_EXTRACT)
             result = check_project(Project(Path(tmp)))
         problems = result.problems
         text = problems.as_text() if len(problems) else ""
