@@ -177,10 +177,11 @@ def start_decap_server(root: Path, port: int, name: str, email: str,
                GIT_REPO_DIRECTORY=str(root), LOG_LEVEL="info",
                GIT_AUTHOR_NAME=name, GIT_AUTHOR_EMAIL=email,
                GIT_COMMITTER_NAME=name, GIT_COMMITTER_EMAIL=email)
-    log = open(log_file, "ab")
     # cwd: dotenv reads a .env of the working directory; the repository's must not count.
-    return subprocess.Popen([node, str(modules / SERVER)], cwd=str(log_file.parent), env=env,
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    with open(log_file, "ab") as log:  # the child keeps its own descriptor
+        return subprocess.Popen([node, str(modules / SERVER)], cwd=str(log_file.parent),
+                                env=env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
 
 
 def port_is_free(port: int) -> bool:

@@ -73,16 +73,22 @@ def editor(browser, tmp_path_factory):
             if "éditeur sur" in line:
                 ready.set()
 
-    threading.Thread(target=read, daemon=True).start()
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
     deadline = time.monotonic() + 300
     while not ready.is_set() and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.2)
     if not ready.is_set():
         process.kill()
+        process.wait()
+        reader.join(10)
+        process.stdout.close()
         pytest.fail("achats edit n'a pas démarré :\n" + "\n".join(lines))
     yield f"http://127.0.0.1:{port}/", clone, lines
     os.killpg(process.pid, signal.SIGINT)  # Ctrl+C
     assert process.wait(30) == 130
+    reader.join(10)
+    process.stdout.close()
     assert "achats edit : arrêté." in lines
     with socket.socket() as s:  # decap-server stopped too
         assert s.connect_ex(("127.0.0.1", api)) != 0
