@@ -73,9 +73,15 @@ REFUSED_SUFFIX = ".refuse"
 GZIP_MAGIC = b"\x1f\x8b"
 
 KIND_LABELS = {"id": "identifiant", "titre": "titre", "slug": "adresse (slug)",
-               "champ": "champ interne", "commit": "message du commit", "texte": "texte"}
+               "champ": "champ interne", "commit": "message du commit", "texte": "texte",
+               "editeur": "trace de l'éditeur web (réservé à l'intranet)"}
 WITHHELD_LABELS = {"interne": "non publique", "retrait": "retirée (retraits.yml)",
                    "supprimée": "supprimée ou déplacée"}
+# The web editor (/admin/, Decap CMS) belongs to the intranet: its files or its start-up code
+# in a public site are a leak (it would show the repository's address and the forms).
+# (decode_text lowercases what it reads.)
+EDITOR_TRACE = re.compile(r"(?:^|/)decap-cms\.js|(?:^|/)achats-cms\.js|cms_manual_init|"
+                          r"achats-frontmatter|registercustomformat", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -99,6 +105,8 @@ class Owner:
                     f"({self.entry_rel}), {WITHHELD_LABELS[self.withheld]}")
         if self.kind == "champ":
             return f"{what} « {self.field} » de la fiche {self.entry_id} ({self.entry_rel})"
+        if self.kind == "editeur":
+            return what
         if self.kind == "commit":
             return (f"{what} {self.field}, qui a modifié la fiche interne {self.entry_id} "
                     f"({self.entry_rel})")
@@ -533,6 +541,8 @@ def scan_site(site_dir: Path, needles: Needles,
         data = path.read_bytes()
         result.files += 1
         result.bytes += len(data)
+        for trace in {m.group() for m in EDITOR_TRACE.finditer(rel + "\n" + decode_text(data))}:
+            result.hits.append(Hit(rel, trace, Owner("editeur", "", rel)))
         if pattern is None:
             continue
         if path.suffix.lower() == ".pdf":

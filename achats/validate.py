@@ -302,6 +302,18 @@ def _no_title_in_body(body: str, first_line: int, report_line) -> None:
                     severity=WARNING)
 
 
+# [[ID]] escaped by a rich-text editor (Decap's, for one): the page would show it as text.
+_ESCAPED_LINK = re.compile(r"\\\[\\?\[([A-Za-z]{2}-\d{3,})(?:\|[^\]\n]*)?\\?\]\\?\]")
+
+
+def _escaped_links(body: str, first_line: int, report_line) -> None:
+    if "\\[" not in body:
+        return
+    for line, match in _outside_code(body, _ESCAPED_LINK, first_line):
+        report_line(line, f"lien échappé « {match.group()} » : la page l'afficherait tel "
+                    f"quel. Écrivez [[{match.group(1)}]], sans barre oblique inverse.")
+
+
 def _strings(value, path=""):
     if isinstance(value, str):
         yield path, value
@@ -420,6 +432,7 @@ def check_entry(entry: Entry, vocab: Vocabularies, problems: ProblemList) -> lis
 
     _unsafe_body(entry.body, entry.body_line, report_body)
     _no_title_in_body(entry.body, entry.body_line, report_body)
+    _escaped_links(entry.body, entry.body_line, report_body)
     refs += [Ref(entry.rel, "texte", line, target, (), *source)
              for line, target, _label in iter_body_links(entry.body, entry.body_line)]
     refs += [Ref(entry.rel, "texte", line, path or written, SOURCE_PATH, *source)

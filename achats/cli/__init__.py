@@ -15,7 +15,8 @@ import traceback
 from ..problems import AchatsError
 
 COMMANDS = ["check", "new", "schema", "build", "serve", "history", "diff", "revert",
-            "validate", "review_check", "codeowners", "identifiants", "bench", "dce", "decp"]
+            "validate", "review_check", "codeowners", "identifiants", "bench", "dce", "decp",
+            "edit"]
 
 _FRENCH = {
     "usage: ": "usage : ",

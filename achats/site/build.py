@@ -15,6 +15,8 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
 from ..audit import audit_public_site
+from ..cms.config import enabled as cms_enabled
+from ..cms.site import write_admin
 from ..graph import Graph, build_graph
 from ..history import HistoryReading, start_history
 from ..pdf import write_path_pdf
@@ -463,5 +465,7 @@ def _after_build(config, state: BuildState, site: Path) -> None:
             index_site(site, state.variant, source_dir=state.search_source)
         finally:
             shutil.rmtree(state.search_source, ignore_errors=True)
+    if state.variant == "intranet" and cms_enabled(config.extra):
+        write_admin(site, state.project.root, state.graph, config.extra)
     if state.variant == "public":
         audit_public_site(site, state)
