@@ -28,11 +28,12 @@ TESTS=(
 VENV=(
   "python3-venv|scripts/installer.sh, qui crée .venv (seulement si le python3 du système ne le sait pas)"
 )
-# npm installs axe-core (package-lock.json) for the accessibility tests. Debian's nodejs and
-# npm only when the machine has no npm: NodeSource's nodejs ships its own and conflicts.
+# npm installs the intranet's web editor (decap-cms) and, for the tests, axe-core
+# (package-lock.json). Debian's nodejs and npm only when the machine has no npm:
+# NodeSource's nodejs ships its own and conflicts.
 NPM=(
-  "nodejs|les tests d'accessibilité : npm ci installe axe-core (seulement si npm manque)"
-  "npm|les tests d'accessibilité : npm ci installe axe-core (seulement si npm manque)"
+  "nodejs|l'éditeur web de l'intranet (npm ci installe decap-cms) et les tests d'accessibilité (axe-core) ; seulement si npm manque"
+  "npm|l'éditeur web de l'intranet (npm ci installe decap-cms) et les tests d'accessibilité (axe-core) ; seulement si npm manque"
 )
 
 usage() {
@@ -56,7 +57,7 @@ esac
 if $list_only || ! python3 -c "import ensurepip, venv" >/dev/null 2>&1; then
   wanted+=("${VENV[@]}")
 fi
-if [ "$profile" = tests ] && { $list_only || ! command -v npm >/dev/null 2>&1; }; then
+if $list_only || ! command -v npm >/dev/null 2>&1; then
   wanted+=("${NPM[@]}")
 fi
 

@@ -77,6 +77,14 @@ fi
 
 if [ "$what" != public ]; then
   echo "== Variante intranet → intranet/ (contenu interne : ne pas publier)"
+  # The web editor (/admin/) is copied from node_modules (decap-cms, versions of
+  # package-lock.json) by the intranet build.
+  if command -v npm >/dev/null 2>&1; then
+    npm ci --no-audit --no-fund --loglevel=error
+  else
+    echo "ATTENTION : npm est introuvable, le site intranet n'aura pas l'éditeur web (/admin/)" \
+         "(bash scripts/paquets-systeme.sh construction installe nodejs et npm)." >&2
+  fi
   achats build --site-dir intranet
   ready_for_pages intranet
 fi
