@@ -160,11 +160,13 @@ def _listed(profile: str) -> dict[str, str]:
 
 def test_package_list_says_who_needs_each_package():
     """A public build needs Pango (WeasyPrint) and git, no PDF tool: the audit reads PDFs with
-    pypdf. poppler-utils and Chromium are for the tests only."""
+    pypdf. poppler-utils and Chromium are for the tests only; npm installs the intranet's web
+    editor (and, for the tests, axe-core)."""
     build, tests = _listed("construction"), _listed("tests")
     assert {"git", "libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0",
-            "fonts-dejavu-core"} <= set(build)
-    assert not {"poppler-utils", "chromium", "npm"} & set(build)
+            "fonts-dejavu-core", "npm"} <= set(build)
+    assert "éditeur web" in build["npm"]
+    assert not {"poppler-utils", "chromium"} & set(build)
     assert set(build) <= set(tests) and {"poppler-utils", "chromium", "npm"} <= set(tests)
     assert "tests" in tests["poppler-utils"]
     assert all(len(reason) > 20 for reason in tests.values())
