@@ -34,7 +34,7 @@ from . import yamlsource
 from .graph import Graph, build_graph
 from .history import (NOT_COMMITTED, UNKNOWN_DATE, GitError, History, Version, _describe,
                       _split_version, blob_text, document_diff, front_matter, is_entry_file,
-                      read_blobs)
+                      read_blobs, readable_version)
 from .load import Entry
 from .problems import AchatsError, ProblemList
 from .schema import BY_PREFIX, COLLECTIONS, PIECE_FIELDS
@@ -260,6 +260,8 @@ def shown_settings(public: bool, extra: dict) -> dict:
     settings["conformite"] = not public
     settings["indicateurs"] = not public or bool(settings.get("indicateurs_publics", True))
     settings["comptes_publics_seulement"] = public
+    # « restaurer cette version » (achats revert) is for the editors, on the intranet.
+    settings["restaurer"] = not public
     return settings
 
 
@@ -349,6 +351,7 @@ class IntranetHistory(_HistoryView):
         self.withdrawals = withdrawals
         self._blobs: dict = {}
         self._failure: str | None = None
+        self._versions_read = False
 
     def entry_commits(self, entry: Entry) -> list[list[Version]]:
         return self.raw.entry_commits(entry)
@@ -360,15 +363,39 @@ class IntranetHistory(_HistoryView):
         found = self.withdrawals.find(version.commit, entry.id)
         return found.note() if found else None
 
-    def prepare(self, plans) -> None:
-        """Reads, with one `git cat-file`, both sides of every difference ``plans`` show."""
+    def prepare(self, plans, every=()) -> None:
+        """Reads, with one `git cat-file`, both sides of every difference ``plans`` show,
+        and every version of ``every`` (the versions the browser compares)."""
         specs = [spec for _entry, groups in plans for group in groups for v in group
                  if v.status not in ("A", "D")
                  for spec in (self._old_spec(v), self._new_spec(v))]
+        specs += self._version_specs(every)
+        self._versions_read = bool(every)
         try:
             self._blobs = read_blobs(self.root, specs)
         except GitError as exc:
             self._failure = str(exc)
+
+    def _version_specs(self, plans) -> list[str]:
+        return [self._new_spec(v) for _entry, groups in plans for group in groups
+                for v in group if v.status != "D"]
+
+    def prepare_versions(self, plans) -> None:
+        """Reads, with one `git cat-file`, every version of ``plans`` (the comparison of any
+        two versions in the browser needs their texts)."""
+        if self._versions_read:
+            return  # read with the differences (prepare)
+        self._versions_read = True
+        try:
+            self._blobs.update(read_blobs(self.root, self._version_specs(plans)))
+        except GitError as exc:
+            self._failure = str(exc)
+
+    def version(self, entry: Entry, version: Version) -> dict | None:
+        """The version as the browser compares it (achats.history.readable_version)."""
+        if version.status == "D" or self._failure:
+            return None
+        return readable_version(blob_text(self._blobs.get(self._new_spec(version))))
 
     def _old_spec(self, v: Version) -> str:
         return f"{v.commit}^:{self.prefix}{v.before_path}"
@@ -501,10 +528,8 @@ class PublicHistory(_HistoryView):
             for v in shown_versions:
                 groups.setdefault(v.commit, []).append(v)
             self._groups[entry.rel] = list(groups.values())
-            keep = {(v.commit, v.path) for group in list(groups.values())[:diffs] for v in group}
-            keep |= {(p.commit, p.path) for key in list(keep)
-                     if (p := self._previous.get(key)) is not None}
-            self._texts.update({key: texts[key] for key in keep if key in texts})
+            # Every shown version is kept: the browser compares any two of them.
+            self._texts.update(texts)
             if withheld:
                 self.withheld += withheld
                 self.shown_texts[entry.rel] = [t for t in texts.values() if t]
@@ -587,8 +612,22 @@ class PublicHistory(_HistoryView):
             verb = "modifiée"
         return f"{verb} : {subject}" if subject else verb
 
-    def prepare(self, plans) -> None:
+    def prepare(self, plans, every=()) -> None:
         """Nothing to read: the texts were read when the versions were judged."""
+
+    def prepare_versions(self, plans) -> None:
+        """Nothing to read either: every shown version's text is kept."""
+
+    def version(self, entry: Entry, version: Version) -> dict | None:
+        """A shown version as the browser compares it: internal fields out, links to
+        internal entries masked, as in the differences."""
+        key = (version.commit, version.path)
+        if self.failure or key not in self._texts:
+            return None
+        fields = PIECE_FIELDS if collection_at(version.path)[1] else entry.collection.fields
+        return readable_version(self._texts[key],
+                                meta_filter=lambda meta: public_meta(fields, meta),
+                                text_filter=lambda text: mask_ids(text, self.known_ids))
 
     def change(self, entry: Entry, version: Version) -> FileChange:
         key = (version.commit, version.path)

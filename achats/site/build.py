@@ -27,8 +27,8 @@ from ..render.context import source_files
 from ..render.glossary import Glossary
 from ..render.html import unwrap
 from ..sanitize import clean_generated, plain_text
-from ..render.history import (DEFAULT_DIFFS, history_html_pages, history_section,
-                              history_workload)
+from ..render.history import (DEFAULT_DIFFS, history_data, history_html_pages,
+                              history_section, history_workload)
 from ..schema import COLLECTIONS
 from ..search import index_site, searchable_copy
 from ..sitedir import SiteDirRefused, check_site_dir, source_folders, write_marker
@@ -406,12 +406,16 @@ def on_serve(server, config, builder):
 
 
 def _write_history_pages(config, state: BuildState) -> None:
-    """Writes the standalone history pages of this variant into the built site."""
+    """Writes the standalone history pages of this variant, and the version data of the
+    themed history page, into the built site."""
     site = Path(config.site_dir)
     css = state.theme_css + [str(href) for href in config.extra_css]
     status = (config.extra or {}).get("accessibilite", "non conforme")
-    for rel, page in history_html_pages(state.ctx, css, state.history_diffs).items():
-        page = _with_legal_links(page, rel, status)
+    pages = {rel: _with_legal_links(page, rel, status) for rel, page
+             in history_html_pages(state.ctx, css, state.history_diffs).items()}
+    # The versions the themed « Historique » page compares (one small file per entry).
+    pages.update(history_data(state.ctx))
+    for rel, page in pages.items():
         target = site / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = target.with_name(f".{target.name}.tmp")
