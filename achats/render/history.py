@@ -342,8 +342,7 @@ def history_data(ctx: RenderContext) -> dict[str, str]:
             files = []
             for version in group:
                 doc = ctx.history.version(entry, version)
-                item = {"cle": _file_key(entry, version), "nom": _file_label(entry, version),
-                        "chemin": version.path}
+                item = {"cle": _file_key(entry, version), "nom": _file_label(entry, version)}
                 if doc is None:
                     item["absent"] = True  # deleted, or not readable in this view
                 else:
