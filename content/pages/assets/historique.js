@@ -43,8 +43,8 @@
       i = 0; j = 0;
       while (i < n || j < m) {
         if (i < n && j < m && x[i] === y[j]) { push(ops, "=", [x[i]]); i++; j++; }
-        else if (j < m && (i === n || table[i][j + 1] >= table[i + 1][j])) { push(ops, "+", [y[j]]); j++; }
-        else { push(ops, "-", [x[i]]); i++; }
+        else if (i < n && (j === m || table[i + 1][j] >= table[i][j + 1])) { push(ops, "-", [x[i]]); i++; }
+        else { push(ops, "+", [y[j]]); j++; }
       }
     }
     if (end) push(ops, "=", a.slice(a.length - end));
@@ -223,7 +223,7 @@
       cell.appendChild(document.createTextNode(" "));
       var see = el("button", "voir cette version", "achats-voir");
       see.type = "button";
-      see.setAttribute("aria-label", "voir la version " + version.rev);
+      see.setAttribute("aria-label", "voir cette version (" + version.rev + ")");
       see.addEventListener("click", function () { route({ voir: version.rev }, true); });
       cell.appendChild(see);
       if (data.restaurer) {
