@@ -17,7 +17,7 @@ from achats.sitebuild import SITE_URL_VARIABLE, build_site
 from projects import PUBLIC_SITE_URL
 from signing import make_key, signed_text
 from browser.test_browser_accessibility import BLOCKING, describe, run_axe
-from test_history import AUTHOR, CLAUSE, commit_all, git, make_repo
+from test_history import AUTHOR, CLAUSE, GUIDE, commit_all, edit, git, make_repo
 from test_public_variant import make_canary_project
 from browser.conftest import Site, _serve
 
@@ -25,6 +25,8 @@ pytestmark = pytest.mark.browser
 
 DRAFT_CANARY = "fuite-brouillon-clause"
 MESSAGE_CANARY = "canari-message-interne"
+HOSTILE = '<img src=x onerror="document.title=1"> <b>gras</b>'
+HOSTILE_TEXT = "<b>gras</b>"  # allowed in content (bold on the entry page), text here
 
 
 def _built(root: Path, public: bool, monkeypatch) -> Path:
@@ -37,6 +39,9 @@ def _built(root: Path, public: bool, monkeypatch) -> Path:
 def intranet_history(browser, tmp_path_factory, _servers):
     """CL-002 in three versions: imported, « a_valider », then its rate raised."""
     root = make_repo(tmp_path_factory.mktemp("historique") / "projet")
+    # A hostile message and text on another entry: shown as text, never as markup.
+    edit(root, GUIDE, "## Une section", f"## Une section {HOSTILE_TEXT}")
+    commit_all(root, HOSTILE)
     with pytest.MonkeyPatch.context() as patch:
         site = _built(root, False, patch)
     revs = git(root, "log", "--format=%h", "--", CLAUSE).split()
@@ -179,3 +184,14 @@ def test_history_page_without_an_entry_says_so(intranet_history, page):
     site, _revs = intranet_history
     page.goto(f"{site.url}/historique/?fiche=../../etc")
     assert "Aucune fiche indiquée" in page.locator("[data-historique-etat]").inner_text()
+
+
+def test_hostile_message_and_text_are_shown_as_text(intranet_history, page):
+    site, _revs = intranet_history
+    page.goto(f"{site.url}/historique/?fiche=gu-001")
+    page.wait_for_selector(".achats-histoire-resultat ins")
+    assert HOSTILE in page.locator("tbody").inner_text()
+    assert HOSTILE_TEXT in "".join(
+        page.locator(".achats-histoire-resultat ins").all_inner_texts())
+    assert page.locator(".achats-comparaison img, .achats-comparaison b").count() == 0
+    assert page.title() != "1"
