@@ -238,14 +238,17 @@ class View:
 
 def make_view(public: bool, graph: Graph, history: History | None,
               withdrawals: Withdrawals | None = None, diffs: int = 5) -> View:
-    """The view of ``graph`` (every entry) and ``history`` for one variant."""
+    """The view of ``graph`` (every entry) and ``history`` for one variant.
+
+    (``diffs`` no longer changes the view: the public one keeps every shown version's text,
+    which the browser's comparison of any two versions needs.)"""
     withdrawals = withdrawals or Withdrawals()
     if not public:
         shown = IntranetHistory(history, withdrawals) if history is not None else None
         return View(INTRANET, graph, shown, withdrawals)
     public_graph = build_graph([public_entry(e) for e in graph.entries if e.is_public],
                                graph.vocab)
-    shown = PublicHistory(history, public_graph, withdrawals, diffs) \
+    shown = PublicHistory(history, public_graph, withdrawals) \
         if history is not None else None
     return View(PUBLIC, public_graph, shown, withdrawals)
 
@@ -445,11 +448,11 @@ class PublicHistory(_HistoryView):
     """Versions judged one by one: only public, not withdrawn versions are shown.
 
     Every version of the public entries' files is read once (one `git cat-file --batch`)
-    to judge its front matter at its commit; the texts the pages compare are kept.
+    to judge its front matter at its commit; the text of every shown version is kept (the
+    history pages compare them, the browser any two of them).
     """
 
-    def __init__(self, history: History, graph: Graph, withdrawals: Withdrawals,
-                 diffs: int = 5):
+    def __init__(self, history: History, graph: Graph, withdrawals: Withdrawals):
         super().__init__(history)
         self.graph = graph
         self.withdrawals = withdrawals
@@ -465,11 +468,11 @@ class PublicHistory(_HistoryView):
         self.shown_texts: dict[str, list[str]] = {}  # entry rel -> texts (entries with withheld)
         self.failure: str | None = None
         if history.complete:
-            self._judge(diffs)
+            self._judge()
 
     # -- judging ---------------------------------------------------------------------------
 
-    def _judge(self, diffs: int) -> None:
+    def _judge(self) -> None:
         prefix = self.prefix
         files = [(entry, rel) for entry in self.graph.entries
                  for rel in History.entry_paths(entry)]

@@ -310,8 +310,7 @@ def history_shell(ctx: RenderContext) -> str:
     JavaScript it says where the pages without script are."""
     html_block = (
         '<nav class="achats-fil" aria-label="Fil d\'Ariane" data-historique-fil></nav>\n'
-        '<div class="achats-comparaison" data-historique data-pagefind-ignore="all" '
-        f'data-restaurer="{"oui" if ctx.settings.get("restaurer") else "non"}">\n'
+        '<div class="achats-comparaison" data-historique data-pagefind-ignore="all">\n'
         '<p data-historique-etat aria-live="polite">Chargement des versions… Cette page a '
         "besoin de JavaScript ; sans lui, chaque fiche garde un lien vers ses dernières "
         "différences (page sans script).</p>\n"
@@ -369,6 +368,6 @@ def history_data(ctx: RenderContext) -> dict[str, str]:
 
 def _file_key(entry: Entry, version: Version) -> str:
     """The same file across renames: the entry's own file, or a tender's piece by name."""
-    if version.path == entry.rel or not entry.pieces:
-        return "fiche"
-    return posixpath.basename(version.path)
+    name = posixpath.basename(version.path)
+    return "fiche" if version.path == entry.rel or not entry.pieces or name == "index.md" \
+        else name

@@ -89,6 +89,18 @@ def test_clause_finder_narrows_to_the_pillar(intranet, page, shot):
     assert _clause_ids(page) == {c.id for c in clauses}
 
 
+def test_more_results_button_comes_after_both_lists(intranet, page):
+    """« Afficher plus de résultats » adds results at the end of a list: it sits below
+    the ranked list and the full list, not above them."""
+    page.goto(intranet.address("trouver-une-clause.md"))
+    after = page.evaluate(
+        "() => { const more = document.querySelector('[data-plus]');"
+        " return ['[data-resultats]', '[data-resultats-texte]'].map(s =>"
+        " !!(document.querySelector(s).compareDocumentPosition(more)"
+        " & Node.DOCUMENT_POSITION_FOLLOWING)); }")
+    assert after == [True, True]
+
+
 def test_clause_finder_narrows_to_a_purchase_category(intranet, page, shot):
     """Choosing what the Region buys (« Catégorie d'achat ») leaves exactly those clauses."""
     clauses = intranet.graph.of("clause")
