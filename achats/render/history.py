@@ -98,12 +98,14 @@ def _plans(ctx: RenderContext) -> list[tuple[Entry, list[list[Version]]]]:
     return plans
 
 
-def history_workload(ctx: RenderContext, diffs: int = DEFAULT_DIFFS) -> tuple[int, int]:
-    """What writing the history pages will cost, before doing it: (pages, differences)."""
+def history_workload(ctx: RenderContext, diffs: int = DEFAULT_DIFFS) -> tuple[int, int, int]:
+    """What writing the history pages and their version data will cost, before doing it:
+    (pages, differences, versions)."""
     plans = _plans(ctx)
     differences = sum(1 for _entry, commits in plans for group in commits[:diffs]
                       for version in group if version.status not in ("A", "D"))
-    return len(plans), differences
+    versions = sum(len(group) for _entry, commits in plans for group in commits)
+    return len(plans), differences, versions
 
 
 def history_html_pages(ctx: RenderContext, css_hrefs: list[str],
