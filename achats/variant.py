@@ -460,6 +460,7 @@ class PublicHistory(_HistoryView):
         self._groups: dict[str, list[list[Version]]] = {}
         self._previous: dict[tuple[str, str], Version | None] = {}  # shown -> shown before
         self._texts: dict[tuple[str, str], str | None] = {}
+        self._readable: dict[tuple[str, str], dict | None] = {}  # version() once per version
         self._shown: set[tuple[str, str]] = set()  # (commit, current path) shown
         self._public_commit: dict[str, bool] = {}
         self._transitions: set[str] = set()  # commits right after a withheld version
@@ -627,10 +628,25 @@ class PublicHistory(_HistoryView):
         key = (version.commit, version.path)
         if self.failure or key not in self._texts:
             return None
-        fields = PIECE_FIELDS if collection_at(version.path)[1] else entry.collection.fields
-        return readable_version(self._texts[key],
-                                meta_filter=lambda meta: public_meta(fields, meta),
-                                text_filter=lambda text: mask_ids(text, self.known_ids))
+        if key not in self._readable:
+            fields = PIECE_FIELDS if collection_at(version.path)[1] \
+                else entry.collection.fields
+            self._readable[key] = readable_version(
+                self._texts[key], meta_filter=lambda meta: public_meta(fields, meta),
+                text_filter=lambda text: mask_ids(text, self.known_ids))
+        return self._readable[key]
+
+    def published_texts(self) -> list[str]:
+        """What the public versions say, as published (version data of the history page):
+        authors wrote it in a public place, like today's public text (achats.audit)."""
+        out = []
+        for entry in self.graph.entries:
+            for group in self._groups.get(entry.rel, []):
+                for v in group:
+                    doc = self.version(entry, v)
+                    if doc is not None:
+                        out += [*doc["champs"].values(), doc["texte"]]
+        return out
 
     def change(self, entry: Entry, version: Version) -> FileChange:
         key = (version.commit, version.path)
