@@ -627,6 +627,11 @@ def audit_public_site(site_dir: Path, state) -> None:
     """
     site_dir = Path(site_dir)
     sources = public_source_text(state.graph.entries, state.project.data_dir)
+    # The earlier public versions of public entries are public sources too (as published,
+    # internal fields out): a phrase of one that matches an internal title proves nothing.
+    view_history = getattr(getattr(state, "view", None), "history", None)
+    if hasattr(view_history, "published_texts"):
+        sources += "\n" + _EMPHASIS.sub("", "\n".join(view_history.published_texts()))
     needles = collect_needles(state.result.entries, state.graph.entries, sources,
                               getattr(state, "history", None), _withheld(state))
     documented = documented_ids(state.project.pages_dir, needles.ids)

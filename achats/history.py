@@ -548,6 +548,24 @@ def document_diff(old_text: str | None, new_text: str | None, meta_filter=None,
                         word_diff(show(old_doc.body.strip("\n")), show(new_doc.body.strip("\n"))))
 
 
+def readable_version(text: str | None, meta_filter=None, text_filter=None) -> dict | None:
+    """One version as the site's comparison reads it: {"champs": dotted field -> displayed
+    value, "texte": body}, with the same filters as document_diff. None when a filtered
+    reader may not see it (unreadable front matter); unfiltered, an unreadable front matter
+    gives the whole text as body (like document_diff)."""
+    if text is None:
+        return None
+    doc = _split_version(text)
+    show = text_filter or (lambda value: value)
+    if doc.meta is None:
+        return None if meta_filter is not None else {"champs": {}, "texte": text,
+                                                     "illisible": True}
+    meta = meta_filter(doc.meta) if meta_filter is not None else doc.meta
+    return {"champs": {name: show(display_value(value))
+                       for name, value in _flatten(meta or {}).items()},
+            "texte": show(doc.body.strip("\n"))}
+
+
 def front_matter(text: str | None) -> dict:
     """The front matter of a historical version ({} when unreadable)."""
     return _split_version(text).meta or {}

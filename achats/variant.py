@@ -34,7 +34,7 @@ from . import yamlsource
 from .graph import Graph, build_graph
 from .history import (NOT_COMMITTED, UNKNOWN_DATE, GitError, History, Version, _describe,
                       _split_version, blob_text, document_diff, front_matter, is_entry_file,
-                      read_blobs)
+                      read_blobs, readable_version)
 from .load import Entry
 from .problems import AchatsError, ProblemList
 from .schema import BY_PREFIX, COLLECTIONS, PIECE_FIELDS
@@ -238,14 +238,17 @@ class View:
 
 def make_view(public: bool, graph: Graph, history: History | None,
               withdrawals: Withdrawals | None = None, diffs: int = 5) -> View:
-    """The view of ``graph`` (every entry) and ``history`` for one variant."""
+    """The view of ``graph`` (every entry) and ``history`` for one variant.
+
+    (``diffs`` no longer changes the view: the public one keeps every shown version's text,
+    which the browser's comparison of any two versions needs.)"""
     withdrawals = withdrawals or Withdrawals()
     if not public:
         shown = IntranetHistory(history, withdrawals) if history is not None else None
         return View(INTRANET, graph, shown, withdrawals)
     public_graph = build_graph([public_entry(e) for e in graph.entries if e.is_public],
                                graph.vocab)
-    shown = PublicHistory(history, public_graph, withdrawals, diffs) \
+    shown = PublicHistory(history, public_graph, withdrawals) \
         if history is not None else None
     return View(PUBLIC, public_graph, shown, withdrawals)
 
@@ -260,6 +263,8 @@ def shown_settings(public: bool, extra: dict) -> dict:
     settings["conformite"] = not public
     settings["indicateurs"] = not public or bool(settings.get("indicateurs_publics", True))
     settings["comptes_publics_seulement"] = public
+    # « restaurer cette version » (achats revert) is for the editors, on the intranet.
+    settings["restaurer"] = not public
     return settings
 
 
@@ -349,6 +354,7 @@ class IntranetHistory(_HistoryView):
         self.withdrawals = withdrawals
         self._blobs: dict = {}
         self._failure: str | None = None
+        self._versions_read = False
 
     def entry_commits(self, entry: Entry) -> list[list[Version]]:
         return self.raw.entry_commits(entry)
@@ -360,15 +366,39 @@ class IntranetHistory(_HistoryView):
         found = self.withdrawals.find(version.commit, entry.id)
         return found.note() if found else None
 
-    def prepare(self, plans) -> None:
-        """Reads, with one `git cat-file`, both sides of every difference ``plans`` show."""
+    def prepare(self, plans, every=()) -> None:
+        """Reads, with one `git cat-file`, both sides of every difference ``plans`` show,
+        and every version of ``every`` (the versions the browser compares)."""
         specs = [spec for _entry, groups in plans for group in groups for v in group
                  if v.status not in ("A", "D")
                  for spec in (self._old_spec(v), self._new_spec(v))]
+        specs += self._version_specs(every)
+        self._versions_read = bool(every)
         try:
             self._blobs = read_blobs(self.root, specs)
         except GitError as exc:
             self._failure = str(exc)
+
+    def _version_specs(self, plans) -> list[str]:
+        return [self._new_spec(v) for _entry, groups in plans for group in groups
+                for v in group if v.status != "D"]
+
+    def prepare_versions(self, plans) -> None:
+        """Reads, with one `git cat-file`, every version of ``plans`` (the comparison of any
+        two versions in the browser needs their texts)."""
+        if self._versions_read:
+            return  # read with the differences (prepare)
+        self._versions_read = True
+        try:
+            self._blobs.update(read_blobs(self.root, self._version_specs(plans)))
+        except GitError as exc:
+            self._failure = str(exc)
+
+    def version(self, entry: Entry, version: Version) -> dict | None:
+        """The version as the browser compares it (achats.history.readable_version)."""
+        if version.status == "D" or self._failure:
+            return None
+        return readable_version(blob_text(self._blobs.get(self._new_spec(version))))
 
     def _old_spec(self, v: Version) -> str:
         return f"{v.commit}^:{self.prefix}{v.before_path}"
@@ -418,11 +448,11 @@ class PublicHistory(_HistoryView):
     """Versions judged one by one: only public, not withdrawn versions are shown.
 
     Every version of the public entries' files is read once (one `git cat-file --batch`)
-    to judge its front matter at its commit; the texts the pages compare are kept.
+    to judge its front matter at its commit; the text of every shown version is kept (the
+    history pages compare them, the browser any two of them).
     """
 
-    def __init__(self, history: History, graph: Graph, withdrawals: Withdrawals,
-                 diffs: int = 5):
+    def __init__(self, history: History, graph: Graph, withdrawals: Withdrawals):
         super().__init__(history)
         self.graph = graph
         self.withdrawals = withdrawals
@@ -430,6 +460,7 @@ class PublicHistory(_HistoryView):
         self._groups: dict[str, list[list[Version]]] = {}
         self._previous: dict[tuple[str, str], Version | None] = {}  # shown -> shown before
         self._texts: dict[tuple[str, str], str | None] = {}
+        self._readable: dict[tuple[str, str], dict | None] = {}  # version() once per version
         self._shown: set[tuple[str, str]] = set()  # (commit, current path) shown
         self._public_commit: dict[str, bool] = {}
         self._transitions: set[str] = set()  # commits right after a withheld version
@@ -438,11 +469,11 @@ class PublicHistory(_HistoryView):
         self.shown_texts: dict[str, list[str]] = {}  # entry rel -> texts (entries with withheld)
         self.failure: str | None = None
         if history.complete:
-            self._judge(diffs)
+            self._judge()
 
     # -- judging ---------------------------------------------------------------------------
 
-    def _judge(self, diffs: int) -> None:
+    def _judge(self) -> None:
         prefix = self.prefix
         files = [(entry, rel) for entry in self.graph.entries
                  for rel in History.entry_paths(entry)]
@@ -501,10 +532,8 @@ class PublicHistory(_HistoryView):
             for v in shown_versions:
                 groups.setdefault(v.commit, []).append(v)
             self._groups[entry.rel] = list(groups.values())
-            keep = {(v.commit, v.path) for group in list(groups.values())[:diffs] for v in group}
-            keep |= {(p.commit, p.path) for key in list(keep)
-                     if (p := self._previous.get(key)) is not None}
-            self._texts.update({key: texts[key] for key in keep if key in texts})
+            # Every shown version is kept: the browser compares any two of them.
+            self._texts.update(texts)
             if withheld:
                 self.withheld += withheld
                 self.shown_texts[entry.rel] = [t for t in texts.values() if t]
@@ -587,8 +616,37 @@ class PublicHistory(_HistoryView):
             verb = "modifiée"
         return f"{verb} : {subject}" if subject else verb
 
-    def prepare(self, plans) -> None:
+    def prepare(self, plans, every=()) -> None:
         """Nothing to read: the texts were read when the versions were judged."""
+
+    def prepare_versions(self, plans) -> None:
+        """Nothing to read either: every shown version's text is kept."""
+
+    def version(self, entry: Entry, version: Version) -> dict | None:
+        """A shown version as the browser compares it: internal fields out, links to
+        internal entries masked, as in the differences."""
+        key = (version.commit, version.path)
+        if self.failure or key not in self._texts:
+            return None
+        if key not in self._readable:
+            fields = PIECE_FIELDS if collection_at(version.path)[1] \
+                else entry.collection.fields
+            self._readable[key] = readable_version(
+                self._texts[key], meta_filter=lambda meta: public_meta(fields, meta),
+                text_filter=lambda text: mask_ids(text, self.known_ids))
+        return self._readable[key]
+
+    def published_texts(self) -> list[str]:
+        """What the public versions say, as published (version data of the history page):
+        authors wrote it in a public place, like today's public text (achats.audit)."""
+        out = []
+        for entry in self.graph.entries:
+            for group in self._groups.get(entry.rel, []):
+                for v in group:
+                    doc = self.version(entry, v)
+                    if doc is not None:
+                        out += [*doc["champs"].values(), doc["texte"]]
+        return out
 
     def change(self, entry: Entry, version: Version) -> FileChange:
         key = (version.commit, version.path)

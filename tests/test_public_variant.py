@@ -555,6 +555,22 @@ def test_audit_finds_the_message_of_an_internal_commit(public_copy):
     assert "qui a modifié la fiche interne RA-002" in str(caught.value)
 
 
+def test_audit_reads_the_version_data_of_the_history_page(public_copy):
+    """The per-entry version data the themed history page loads is audited like a page:
+    an internal commit message slipped into it is a leak."""
+    site, state = public_copy
+    data_file = site / "historique/gu-001/versions.json"
+    data = json.loads(data_file.read_text(encoding="utf-8"))
+    assert data["fiche"] == "GU-001" and data["versions"]
+    assert all("auteur" not in v for v in data["versions"]) and "restaurer" not in data
+    data["versions"][0]["message"] = f"Ajout du rapport RA-002 : {COMMIT_CANARY}"
+    data_file.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(PublicLeakError) as caught:
+        audit_public_site(site, state)
+    assert "historique/gu-001/versions.json" in str(caught.value)
+    assert "message du commit" in str(caught.value)
+
+
 @pytest.mark.skipif(not HISTORY, reason="historique git pas encore disponible")
 def test_messages_of_commits_that_changed_an_internal_entry_are_needles(canary):
     """Alone or with public entries, a commit on an internal entry makes its message one."""

@@ -16,6 +16,7 @@ from .dce_links import dce_section
 from .indicators import CSV_URI, PAGE_URI as INDICATORS_URI, indicators_csv, indicators_page
 from .context import RenderContext, piece_uri, uri_of
 from .entry import render_entry, render_piece
+from .history import SHELL_URI, history_shell
 from .news import atom_feed, news_page
 from .path import path_index, path_print, path_section
 
@@ -54,4 +55,6 @@ def render_site(ctx: RenderContext, deferred: bool = False) -> dict:
     pages["mire/index.md"] = chart_page(ctx)
     pages["nouveautes.md"] = news_page(ctx)
     pages["nouveautes.xml"] = atom_feed(ctx)
+    if ctx.history is not None and ctx.history.complete:
+        pages[SHELL_URI] = history_shell(ctx)
     return pages

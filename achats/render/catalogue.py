@@ -290,8 +290,6 @@ def clause_finder(ctx: RenderContext) -> str:
     out.append('<p class="achats-compteur" aria-live="polite" data-compteur="clauses">'
                f"{len(clauses)} clauses</p>\n")
     out.append('<ol class="achats-resultats-texte" data-resultats-texte="clauses" hidden></ol>')
-    out.append('<p><button type="button" class="md-button" data-plus="clauses" hidden>'
-               "Afficher plus de résultats</button></p>\n")
     out.append('<ul class="achats-resultats" data-resultats="clauses">')
     for c in clauses:
         attrs = []
@@ -302,5 +300,8 @@ def clause_finder(ctx: RenderContext) -> str:
         out.append(f'<li {" ".join(attrs)}><a href="{href(uri, uri_of(c))}"><code>{c.id}</code> '
                    f"{esc(c.title)}</a> — {esc(ctx.label('types_clause', c.meta.get('type')))}</li>")
     out.append("</ul>\n")
+    # Below both lists (the ranked one and the full one): it adds results at their end.
+    out.append('<p><button type="button" class="md-button" data-plus="clauses" hidden>'
+               "Afficher plus de résultats</button></p>\n")
     # Everything after the title and the introduction is ready HTML: one opaque block.
     return "\n".join(out[:2]) + raw("\n".join(out[2:]))

@@ -10,11 +10,13 @@ non-developer can read: insertions in <ins>, deletions in <del>, front-matter ch
 from __future__ import annotations
 
 import html
+import json
 import posixpath
 
 from ..history import Version, abridge
 from ..load import Entry
 from .context import RenderContext, page_url, relative_path, uri_of
+from .html import raw
 
 DEFAULT_DIFFS = 5  # versions with a difference shown (mkdocs.yml: extra.historique_diffs)
 SITE_NAME = "Achats durables"
@@ -29,6 +31,18 @@ def history_href(from_uri: str, entry: Entry) -> str:
     """Relative URL from the page of source URI ``from_uri`` to the entry's history page."""
     here = page_url(from_uri).rstrip("/") or "."
     return relative_path(history_dir(entry), here) + "/"
+
+
+# The themed « Historique » page: one page of the site for every entry, which loads the
+# entry's versions (historique/<id>/versions.json) with assets/historique.js.
+SHELL_URI = "historique/index.md"
+DATA_NAME = "versions.json"
+
+
+def shell_href(from_uri: str, entry: Entry) -> str:
+    """Relative URL from the page of ``from_uri`` to the themed history of ``entry``."""
+    here = page_url(from_uri).rstrip("/") or "."
+    return relative_path("historique", here) + f"/?fiche={entry.id.lower()}"
 
 
 def _e(text) -> str:
@@ -64,8 +78,9 @@ def history_section(ctx: RenderContext, entry: Entry, uri: str) -> str:
     if authors:
         text += f" Contributions : {', '.join(authors)}."
     return (_HEADING + f"<p class=\"achats-historique\">{_e(text)} "
-            f"<a href=\"{_e(history_href(uri, entry))}\">Voir l'historique et les "
-            "différences</a></p>\n")
+            f"<a href=\"{_e(shell_href(uri, entry))}\">Voir l'historique et comparer deux "
+            f"versions</a> (ou <a href=\"{_e(history_href(uri, entry))}\">les dernières "
+            "différences, sans JavaScript</a>)</p>\n")
 
 
 # -- the standalone pages ---------------------------------------------------------------------
@@ -83,12 +98,14 @@ def _plans(ctx: RenderContext) -> list[tuple[Entry, list[list[Version]]]]:
     return plans
 
 
-def history_workload(ctx: RenderContext, diffs: int = DEFAULT_DIFFS) -> tuple[int, int]:
-    """What writing the history pages will cost, before doing it: (pages, differences)."""
+def history_workload(ctx: RenderContext, diffs: int = DEFAULT_DIFFS) -> tuple[int, int, int]:
+    """What writing the history pages and their version data will cost, before doing it:
+    (pages, differences, versions)."""
     plans = _plans(ctx)
     differences = sum(1 for _entry, commits in plans for group in commits[:diffs]
                       for version in group if version.status not in ("A", "D"))
-    return len(plans), differences
+    versions = sum(len(group) for _entry, commits in plans for group in commits)
+    return len(plans), differences, versions
 
 
 def history_html_pages(ctx: RenderContext, css_hrefs: list[str],
@@ -102,7 +119,8 @@ def history_html_pages(ctx: RenderContext, css_hrefs: list[str],
     plans = _plans(ctx)
     if not plans:
         return {}
-    ctx.history.prepare([(entry, commits[:diffs]) for entry, commits in plans])
+    # One `git cat-file` for these differences and for every version history_data writes.
+    ctx.history.prepare([(entry, commits[:diffs]) for entry, commits in plans], every=plans)
     return {f"{history_dir(entry)}/index.html": _page(ctx, entry, commits, css_hrefs, diffs)
             for entry, commits in plans}
 
@@ -283,3 +301,75 @@ def _ops_html(ops: list[tuple[str, str]]) -> str:
             out.append(f"<{'ins' if op == '+' else 'del'}>{_e(text)}</"
                        f"{'ins' if op == '+' else 'del'}>")
     return f'<div class="achats-diff">{"".join(out)}</div>'
+
+
+
+# -- the themed page and the per-entry version data ---------------------------------------------
+
+def history_shell(ctx: RenderContext) -> str:
+    """The themed « Historique » page: header, tabs and search of the site; the entry's
+    versions are loaded and compared in the browser (assets/historique.js). Without
+    JavaScript it says where the pages without script are."""
+    html_block = (
+        '<nav class="achats-fil" aria-label="Fil d\'Ariane" data-historique-fil></nav>\n'
+        '<div class="achats-comparaison" data-historique data-pagefind-ignore="all">\n'
+        '<p data-historique-etat aria-live="polite">Chargement des versions… Cette page a '
+        "besoin de JavaScript ; sans lui, chaque fiche garde un lien vers ses dernières "
+        "différences (page sans script).</p>\n"
+        "</div>\n")
+    # (historique/ is out of the search index: content/theme/main.html.)
+    return "# Historique d'une fiche\n" + raw(html_block)
+
+
+def history_data(ctx: RenderContext) -> dict[str, str]:
+    """Output path in the site -> JSON of the entry's versions, one small file per entry.
+
+    Every version the view shows, newest first, with what the view allows: message (or
+    « modification »), author (intranet), withdrawal note, and for each file it changed its
+    front-matter fields and body as the view shows them (achats.variant: the public view
+    has no internal version, field, message or author). The browser rebuilds an entry's
+    state at any version from the files changed up to it.
+    """
+    plans = _plans(ctx)
+    if not plans:
+        return {}
+    ctx.history.prepare_versions(plans)
+    root = "../"  # from historique/, where the page that reads the data is
+    out = {}
+    for entry, commits in plans:
+        versions = []
+        for group in commits:
+            first = group[0]
+            files = []
+            for version in group:
+                doc = ctx.history.version(entry, version)
+                item = {"cle": _file_key(entry, version), "nom": _file_label(entry, version)}
+                if doc is None:
+                    item["absent"] = True  # deleted, or not readable in this view
+                else:
+                    item.update(doc)
+                files.append(item)
+            record = {"rev": first.short, "date": first.date.isoformat(),
+                      "quand": _when(first), "message": _subject(ctx, first),
+                      "fichiers": files}
+            if first.author:
+                record["auteur"] = first.author
+            note = ctx.history.note(first, entry)
+            if note:
+                record["note"] = note
+            versions.append(record)
+        data = {"fiche": entry.id, "titre": entry.title,
+                "page": root + page_url(uri_of(entry)),
+                "sans_script": f"{entry.id.lower()}/", "versions": versions}
+        if ctx.settings.get("restaurer"):
+            data["restaurer"] = f"achats revert {entry.id} --to"
+        out[f"{history_dir(entry)}/{DATA_NAME}"] = json.dumps(
+            data, ensure_ascii=False, separators=(",", ":"))
+    return out
+
+
+def _file_key(entry: Entry, version: Version) -> str:
+    """The same file across renames: the entry's own file, or a tender's piece by name."""
+    name = posixpath.basename(version.path)
+    return "fiche" if version.path == entry.rel or not entry.pieces or name == "index.md" \
+        else name

@@ -89,6 +89,18 @@ def test_clause_finder_narrows_to_the_pillar(intranet, page, shot):
     assert _clause_ids(page) == {c.id for c in clauses}
 
 
+def test_more_results_button_comes_after_both_lists(intranet, page):
+    """« Afficher plus de résultats » adds results at the end of a list: it sits below
+    the ranked list and the full list, not above them."""
+    page.goto(intranet.address("trouver-une-clause.md"))
+    after = page.evaluate(
+        "() => { const more = document.querySelector('[data-plus]');"
+        " return ['[data-resultats]', '[data-resultats-texte]'].map(s =>"
+        " !!(document.querySelector(s).compareDocumentPosition(more)"
+        " & Node.DOCUMENT_POSITION_FOLLOWING)); }")
+    assert after == [True, True]
+
+
 def test_clause_finder_narrows_to_a_purchase_category(intranet, page, shot):
     """Choosing what the Region buys (« Catégorie d'achat ») leaves exactly those clauses."""
     clauses = intranet.graph.of("clause")
@@ -137,13 +149,14 @@ def test_copy_a_clause_text_to_the_clipboard(intranet, browser, shot):
 
 
 def test_open_a_history_diff(intranet, page, shot):
-    """From an entry, « Voir l'historique » opens its versions and a word diff."""
+    """From an entry, the page without script of its latest differences opens its versions
+    and a word diff (the themed history: tests/browser/test_browser_history.py)."""
     entry = next((e for e in sorted(intranet.graph.entries, key=lambda e: e.id)
                   if _has_diff(intranet, e)), None)
     assert entry is not None, ("aucune page d'historique avec une différence : l'historique "
                                "git du dépôt est-il complet (pas de clone superficiel) ?")
     page.goto(intranet.address(uri_of(entry)))
-    page.get_by_role("link", name="Voir l'historique et les différences").click()
+    page.get_by_role("link", name="les dernières différences, sans JavaScript").click()
     page.wait_for_load_state()
     assert page.url.endswith(f"/historique/{entry.id.lower()}/")
     assert heading(page) == f"Historique : {entry.title}"
