@@ -342,6 +342,14 @@
       var before = name in old ? old[name] : null, after = name in cur ? cur[name] : null;
       if (before === after) return;
       var item = el("li", "champ « " + name + " » ");
+      if (name === "validation.signature") {
+        // A signature is opaque: a word diff of its base64 says nothing to a reader.
+        item.appendChild(document.createTextNode(
+          before === null ? "ajouté (nouvelle signature)" :
+          after === null ? "supprimé (plus de signature)" : "modifié (nouvelle signature)"));
+        out.push(item);
+        return;
+      }
       if (before === null) {
         item.appendChild(document.createTextNode("ajouté : "));
         item.appendChild(el("ins", after));
