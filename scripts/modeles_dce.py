@@ -23,6 +23,8 @@ RED = "C00000"
 
 def write_docx(dest: Path) -> None:
     from docx import Document
+
+    from achats.tender.dce_docx import add_field
     from docx.enum.style import WD_STYLE_TYPE
     from docx.enum.text import WD_COLOR_INDEX
     from docx.oxml import OxmlElement
@@ -99,9 +101,9 @@ def write_docx(dest: Path) -> None:
     footer = section.footer.paragraphs[0]
     footer.alignment = 1  # centred
     footer.add_run("Page ")
-    _field(footer, "PAGE")
+    add_field(footer, "PAGE")
     footer.add_run(" sur ")
-    _field(footer, "NUMPAGES")
+    add_field(footer, "NUMPAGES")
     section.header.paragraphs[0].style = styles["Header"]
 
     body = doc.element.body
@@ -112,20 +114,6 @@ def write_docx(dest: Path) -> None:
     doc.core_properties.author = "Achats durables"
     dest.parent.mkdir(parents=True, exist_ok=True)
     doc.save(str(dest))
-
-
-def _field(paragraph, instruction: str) -> None:
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    field = OxmlElement("w:fldSimple")
-    field.set(qn("w:instr"), instruction)
-    run = OxmlElement("w:r")
-    text = OxmlElement("w:t")
-    text.text = "1"
-    run.append(text)
-    field.append(run)
-    paragraph._p.append(field)
 
 
 def write_odt(dest: Path) -> None:

@@ -180,15 +180,7 @@ def load_thresholds(value, lines: dict, rel: str, problems: ProblemList,
                    Field("obligations", "list", "obligations datées", required=True,
                          min_items=1)], value, "", ctx, report)
     ids: dict = {}
-    for index, item in enumerate(value.get("seuils") or [] if isinstance(
-            value.get("seuils"), list) else []):
-        path = f"seuils[{index}]"
-        if not _is_mapping(item, path, report):
-            continue
-        before = len(problems)
-        check_mapping(THRESHOLD_FIELDS, item, path, ctx, report)
-        if len(problems) > before:
-            continue
+    for path, item in _valid_items(value, "seuils", THRESHOLD_FIELDS, ctx, report, problems):
         if item.get("au") and item["au"] < item["du"]:
             report(f"{path}.au", "la fin de validité précède son début.")
             continue
@@ -204,15 +196,8 @@ def load_thresholds(value, lines: dict, rel: str, problems: ProblemList,
         ids.setdefault(threshold.id, []).append(threshold)
         calendar.thresholds.append(threshold)
     seen: set = set()
-    for index, item in enumerate(value.get("obligations") or [] if isinstance(
-            value.get("obligations"), list) else []):
-        path = f"obligations[{index}]"
-        if not _is_mapping(item, path, report):
-            continue
-        before = len(problems)
-        check_mapping(OBLIGATION_FIELDS, item, path, ctx, report)
-        if len(problems) > before:
-            continue
+    for path, item in _valid_items(value, "obligations", OBLIGATION_FIELDS, ctx, report,
+                                   problems):
         if item["id"] in seen:
             report(f"{path}.id", f"identifiant « {item['id']} » en double.")
             continue
@@ -233,8 +218,16 @@ def _overlap(a: Threshold, b: Threshold) -> bool:
     return (b.au is None or a.du <= b.au) and (a.au is None or b.du <= a.au)
 
 
-def _is_mapping(item, path: str, report) -> bool:
-    if isinstance(item, dict):
-        return True
-    report(path, "chaque élément est un dictionnaire de champs.")
-    return False
+def _valid_items(value: dict, key: str, fields: list, ctx, report, problems: ProblemList):
+    """(path, item) for each item of the list ``value[key]`` that is a mapping and passes
+    ``fields``; the others are reported and skipped."""
+    items = value.get(key)
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        path = f"{key}[{index}]"
+        if not isinstance(item, dict):
+            report(path, "chaque élément est un dictionnaire de champs.")
+            continue
+        before = len(problems)
+        check_mapping(fields, item, path, ctx, report)
+        if len(problems) == before:
+            yield path, item

@@ -58,10 +58,11 @@ def _header_footer(doc, piece: PieceDocument) -> None:
     footer = section.footer
     if "PAGE" not in footer._element.xml:  # a restyled template lost its page numbers
         paragraph = footer.add_paragraph("Page ")
-        _field(paragraph, "PAGE")
+        add_field(paragraph, "PAGE")
 
 
-def _field(paragraph, instruction: str) -> None:
+def add_field(paragraph, instruction: str) -> None:
+    """A Word field (PAGE, NUMPAGES…) at the end of ``paragraph``; Word computes it."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
