@@ -114,12 +114,13 @@ def _login(page, url: str, route: str) -> None:
     page.goto(url + "admin/")
     page.get_by_role("button", name="Se connecter").click()
     page.goto(url + "admin/#/" + route)
-    page.get_by_label("Identifiant").first.wait_for()
+    # Decap loads a 6 MB bundle: a loaded machine (two cores) may need more than 30 s.
+    page.get_by_label("Identifiant").first.wait_for(timeout=90_000)
 
 
 def _save(page) -> None:
     page.get_by_role("button", name="Enregistrer").first.click()
-    page.get_by_text("Entrée enregistrée").wait_for(timeout=30_000)
+    page.get_by_text("Entrée enregistrée").wait_for(timeout=90_000)
 
 
 def _wait_branch(clone: Path, branch: str, lines: list, timeout: float = 30) -> str:
