@@ -32,9 +32,9 @@ from pathlib import Path
 
 import yaml
 
-from .fingerprint import fingerprint
-from .problems import AchatsError, ProblemList
-from .project import DATA_DIR, Project
+from achats.model.fingerprint import fingerprint
+from achats.problems import AchatsError, ProblemList
+from achats.project import DATA_DIR, Project
 
 # What a benchmark project copies from the real one besides its entries.
 SKELETON = ["mkdocs.yml", "mkdocs.public.yml", "hooks", "content/pages", "content/theme",
@@ -167,7 +167,7 @@ class Corpus:
 
 
 def _slug(text: str) -> str:
-    from .scaffold import slugify
+    from achats.model.scaffold import slugify
     return slugify(text)[:40].strip("-") or "fiche"
 
 
@@ -435,7 +435,7 @@ BENCH_SIGNER = "banc-essai@achats.invalid"
 def _sign_validations(root: Path, writer: _Writer) -> None:
     """Sign every validated clause with a key made for this corpus (then deleted): one
     ssh-keygen process per 1,000 clauses, each message in its own file."""
-    from .signatures import NAMESPACE, OPTION, SIGNERS_FILE, message, ssh_keygen
+    from achats.model.signatures import NAMESPACE, OPTION, SIGNERS_FILE, message, ssh_keygen
 
     if not writer.to_sign:
         return
@@ -608,11 +608,11 @@ def _best(repeat: int, measure) -> float:
 
 def measure_phases(root: Path, site: Path | None, repeat: int) -> dict:
     """Each step of ours, in this process, on the corpus at ``root`` (best of ``repeat``)."""
-    from .graph import build_graph
-    from .load import load_entries
-    from .render import RenderContext, render_site
-    from .schema import load_vocabularies
-    from .validate import validate_entries, validate_path
+    from achats.index.graph import build_graph
+    from achats.model.load import load_entries
+    from achats.render import RenderContext, render_site
+    from achats.model.schema import load_vocabularies
+    from achats.model.validate import validate_entries, validate_path
 
     project = Project(root.resolve())
     phases: dict[str, float | None] = {}
@@ -635,7 +635,7 @@ def measure_phases(root: Path, site: Path | None, repeat: int) -> dict:
         phases[name] = _best(repeat, lambda step=step: _timed(step))
 
     try:
-        from .history import read_history
+        from achats.git.history import read_history
     except ImportError:
         read_history = None
     if read_history is None:
@@ -647,12 +647,12 @@ def measure_phases(root: Path, site: Path | None, repeat: int) -> dict:
         phases["history"] = _best(repeat, lambda: _timed(history))
 
     def render():
-        from .variant import make_view
+        from achats.variant import make_view
 
         view = make_view(False, state["graph"], state["history"])
         ctx = RenderContext.of_view(view, site_url="http://localhost:8000/")
         try:
-            from .render.history import history_section
+            from achats.render.history import history_section
         except ImportError:
             pass
         else:
@@ -661,7 +661,7 @@ def measure_phases(root: Path, site: Path | None, repeat: int) -> dict:
 
     phases["render"] = _best(repeat, lambda: _timed(render))
     if site is not None:
-        from .search import index_site
+        from achats.site.search import index_site
         phases["search"] = _best(repeat, lambda: _timed(lambda: index_site(site, "intranet")))
     else:
         phases["search"] = None
@@ -690,7 +690,7 @@ def run_bench(entries: int, commits: int, seed: int = SEED, repeat: int = 2,
               workdir: Path | None = None, keep: bool = False,
               source: Project | None = None, progress=None) -> BenchResult:
     """Generate the corpus, time everything side by side, return the figures."""
-    from .search import query_load
+    from achats.site.search import query_load
 
     say = progress or (lambda message: None)
     base = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="achats-bench-"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .problems import AchatsError
+from achats.problems import AchatsError
 
 DATA_DIR = "content/data"
 PAGES_DIR = "content/pages"

@@ -4,7 +4,7 @@ Between the index and history stages and rendering: a ``View`` holds the graph o
 entries the variant shows (in the public variant, copies without their internal fields)
 and a history view whose versions, messages and differences are the ones the variant may
 show. Renderers receive a view and never test the variant; the public audit
-(``achats.audit``) is the independent proof, and reads here what was withheld.
+(``achats.site.audit``) is the independent proof, and reads here what was withheld.
 
 Visibility is judged **version by version**: a past version of a file is public only if,
 at that commit, its own path (collection) and front matter made it public. A rapport
@@ -30,15 +30,15 @@ from pathlib import Path
 
 import yaml
 
-from . import yamlsource
-from .graph import Graph, build_graph
-from .history import (NOT_COMMITTED, UNKNOWN_DATE, GitError, History, Version, _describe,
+from achats.model import yamlsource
+from achats.index.graph import Graph, build_graph
+from achats.git.history import (NOT_COMMITTED, UNKNOWN_DATE, GitError, History, Version, _describe,
                       _split_version, blob_text, document_diff, front_matter, is_entry_file,
                       read_blobs, readable_version)
-from .load import Entry
-from .problems import AchatsError, ProblemList
-from .schema import BY_PREFIX, COLLECTIONS, PIECE_FIELDS
-from .schema.collections import MARCHE, Collection
+from achats.model.load import Entry
+from achats.problems import AchatsError, ProblemList
+from achats.model.schema import BY_PREFIX, COLLECTIONS, PIECE_FIELDS
+from achats.model.schema.collections import MARCHE, Collection
 
 INTRANET, PUBLIC = "intranet", "public"
 WITHDRAWALS_FILE = "retraits.yml"  # in content/data
@@ -395,7 +395,7 @@ class IntranetHistory(_HistoryView):
             self._failure = str(exc)
 
     def version(self, entry: Entry, version: Version) -> dict | None:
-        """The version as the browser compares it (achats.history.readable_version)."""
+        """The version as the browser compares it (achats.git.history.readable_version)."""
         if version.status == "D" or self._failure:
             return None
         return readable_version(blob_text(self._blobs.get(self._new_spec(version))))
@@ -638,7 +638,7 @@ class PublicHistory(_HistoryView):
 
     def published_texts(self) -> list[str]:
         """What the public versions say, as published (version data of the history page):
-        authors wrote it in a public place, like today's public text (achats.audit)."""
+        authors wrote it in a public place, like today's public text (achats.site.audit)."""
         out = []
         for entry in self.graph.entries:
             for group in self._groups.get(entry.rel, []):
@@ -745,7 +745,7 @@ def _meta_or_none(text: str) -> dict | None:
         loader.dispose()
 
 
-# -- what was withheld: the audit's needles (achats.audit) -----------------------------------------
+# -- what was withheld: the audit's needles (achats.site.audit) -----------------------------------------
 
 MIN_FRAGMENT = 20  # shorter sentences of withheld text are too generic to prove a leak
 

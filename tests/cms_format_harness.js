@@ -1,4 +1,4 @@
-// Test harness: loads achats/cms/admin/achats-cms.js with js-yaml in a stub browser (node),
+// Test harness: loads achats/site/editor/admin/achats-cms.js with js-yaml in a stub browser (node),
 // runs the JSON requests read on stdin, writes the JSON answers (tests/test_cms_format.py).
 const fs = require('fs');
 const vm = require('vm');

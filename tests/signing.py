@@ -7,11 +7,11 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from achats.fingerprint import fingerprint
-from achats.load import split_front_matter
+from achats.model.fingerprint import fingerprint
+from achats.model.load import split_front_matter
 from achats.problems import ProblemList
-from achats.review import set_validation
-from achats.signatures import NAMESPACE, OPTION, SIGNERS_FILE, message, sign
+from achats.review.checks import set_validation
+from achats.model.signatures import NAMESPACE, OPTION, SIGNERS_FILE, message, sign
 
 LEGAL = "dajcp@region.example"
 

@@ -10,7 +10,7 @@ import yaml
 
 from achats.bench import generate_corpus, set_extra
 from achats.project import Project
-from achats.validate import check_project
+from achats.model.validate import check_project
 from projects import REPO
 
 

@@ -10,10 +10,10 @@ from collections import Counter
 
 import pytest
 
-from achats.load import load_entries
+from achats.model.load import load_entries
 from achats.problems import ProblemList
 from achats.project import Project
-from achats.schema.vocabularies import load_vocabularies
+from achats.model.schema.vocabularies import load_vocabularies
 from projects import REPO
 
 MIN_LIVE_CLAUSES = 60

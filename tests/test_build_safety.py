@@ -1,5 +1,5 @@
 """A build never destroys: interrupted, refused or pointed at the wrong folder, it leaves
-the previous site (and the project) exactly as they were (achats.sitedir).
+the previous site (and the project) exactly as they were (achats.site.sitedir).
 
 The builds are real `achats build --public` processes. To interrupt the audit for certain,
 a `sitecustomize` module placed first on PYTHONPATH wraps the audit's PDF reader: it says the
@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from achats.bench import set_extra
-from achats.sitedir import MARKER
+from achats.site.sitedir import MARKER
 from projects import REPO, make_project
 from signing import make_key, sign_file
 from test_public_variant import make_canary_project
@@ -31,7 +31,7 @@ ACHATS = [sys.executable, "-c", "from achats.cli import run; run()"]
 # Loaded by the build's interpreter at start-up (site.py imports `sitecustomize` from the
 # path): the audit's PDF reader announces itself, then waits for the test's go-ahead.
 WAITING_AUDIT = """import os, time
-import achats.audit as audit
+import achats.site.audit as audit
 _read = audit.pdf_text
 def pdf_text(*args, **kwargs):
     open(os.environ["ACHATS_TEST_AUDIT_STARTED"], "w").close()

@@ -83,7 +83,7 @@ def test_parallel_check_finds_exactly_what_the_serial_one_finds(project_dir, mon
     import shutil
     from pathlib import Path
 
-    from achats import validate
+    from achats.model import validate
     from achats.project import Project
 
     golden = Path(__file__).resolve().parent / "golden"
@@ -100,7 +100,7 @@ def test_parallel_check_finds_exactly_what_the_serial_one_finds(project_dir, mon
     assert len(serial.problems.errors) >= 5
 
 
-# --- the cache of per-entry findings (achats/checkcache.py) --------------------------------
+# --- the cache of per-entry findings (achats/model/checkcache.py) --------------------------------
 
 CACHE = ".cache/achats/check.pickle"
 

@@ -4,7 +4,7 @@ which the page would show as text."""
 from __future__ import annotations
 
 from achats.project import Project
-from achats.validate import check_project
+from achats.model.validate import check_project
 from projects import make_project
 
 

@@ -9,14 +9,14 @@ import subprocess
 
 import pytest
 
-from achats.audit import Needles, scan_site
+from achats.site.audit import Needles, scan_site
 from achats.cli import main
-from achats.cms.config import decap_config, enabled
-from achats.cms.local import identity, refuse_dirty_tree
+from achats.site.editor.config import decap_config, enabled
+from achats.site.editor.local import identity, refuse_dirty_tree
 from achats.problems import AchatsError, ProblemList
 from achats.project import Project
-from achats.schema import COLLECTIONS, load_vocabularies
-from achats.sitebuild import SITE_URL_VARIABLE, build_site
+from achats.model.schema import COLLECTIONS, load_vocabularies
+from achats.site.commands import SITE_URL_VARIABLE, build_site
 from projects import PUBLIC_SITE_URL, REPO, make_project
 
 

@@ -1,4 +1,4 @@
-"""The editor's front-matter format (achats/cms/admin/achats-cms.js), run in Node.js with the
+"""The editor's front-matter format (achats/site/editor/admin/achats-cms.js), run in Node.js with the
 js-yaml that the admin page loads: what it writes is what `achats check` reads, and a
 field the agent did not change is written back byte for byte."""
 
@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from achats import yamlsource
+from achats.model import yamlsource
 from achats.project import Project
-from achats.schema import COLLECTIONS
+from achats.model.schema import COLLECTIONS
 from projects import REPO
 
 HARNESS = Path(__file__).with_name("cms_format_harness.js")
 JS_YAML = REPO / "node_modules" / "js-yaml" / "dist" / "js-yaml.min.js"
-FORMAT = REPO / "achats" / "cms" / "admin" / "achats-cms.js"
+FORMAT = REPO / "achats" / "site" / "editor" / "admin" / "achats-cms.js"
 
 
 def run(requests: list[dict], entries: dict | None = None, config: dict | None = None) -> list:
@@ -131,9 +131,9 @@ def test_preview_links_ids_outside_code():
 def test_french_errors_before_saving_for_values_the_form_cannot_hold():
     """A draft read back from git may hold what the selects cannot show (a value outside a
     vocabulary) or a malformed ID: the save is refused with a French message."""
-    from achats.cms.config import decap_config
+    from achats.site.editor.config import decap_config
     from achats.problems import ProblemList
-    from achats.schema import load_vocabularies
+    from achats.model.schema import load_vocabularies
 
     vocab = load_vocabularies(REPO / "content/data", "content/data", ProblemList())
     good = {"id": "CL-050", "titre": "T", "type": "condition_execution",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from achats.codeowners import stale_codeowners
+from achats.review.codeowners import stale_codeowners
 from achats.project import Project
 from projects import REPO
 

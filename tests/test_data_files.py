@@ -1,4 +1,4 @@
-"""Every file of content/data/ is declared with its schema (achats.schema.data) and checked
+"""Every file of content/data/ is declared with its schema (achats.model.schema.data) and checked
 like the entries: French problem, file, line, field. Unknown files only warn."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from achats.schema.data import DATA_FILES, DataFile
+from achats.model.schema.data import DATA_FILES, DataFile
 from projects import REPO
 
 
@@ -89,7 +89,7 @@ def test_declaring_a_file_is_all_it_takes(project_dir, run_cli, monkeypatch):
 
 def test_data_schemas_are_json_schemas():
     """The declarations give editors a JSON Schema, free keys included."""
-    from achats.schema import CheckContext, json_schema
+    from achats.model.schema import CheckContext, json_schema
 
     schema = json_schema(DATA_FILES["vocabulaires.yml"].schema, CheckContext({}, {}))
     assert "piliers" in schema["properties"]  # a vocabulary every collection needs

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from achats.history import (NOT_COMMITTED, UNKNOWN_DATE, document_diff, field_changes,
+from achats.git.history import (NOT_COMMITTED, UNKNOWN_DATE, document_diff, field_changes,
                             read_history, word_diff)
 from achats.project import Project
-from achats.sitebuild import build_site
-from achats.validate import check_project
+from achats.site.commands import build_site
+from achats.model.validate import check_project
 from projects import make_project
 
 AUTHOR = "Zoé Lefèvre-Ñúñez"
@@ -196,7 +196,7 @@ def test_tender_versions_include_its_pieces(repo):
 def test_recent_changes_describe_each_change(repo):
     """(date, entry, « modifiée : message ») newest first, « créée » for the first version."""
     result = check_project(Project(repo))
-    from achats.graph import build_graph
+    from achats.index.graph import build_graph
     from achats.variant import make_view
     graph = build_graph(result.entries, result.vocab)
     view = make_view(False, graph, read_history(repo, public=False))
@@ -214,7 +214,7 @@ def test_public_recent_changes_hide_messages_of_mixed_commits(repo):
     edit(repo, "content/rapports/ra-001-visite.md", "Texte interne", "Texte interne revu")
     commit_all(repo, "Relecture après la visite secrète")
     result = check_project(Project(repo))
-    from achats.graph import build_graph
+    from achats.index.graph import build_graph
     from achats.variant import make_view
     view = make_view(True, build_graph(result.entries, result.vocab),
                      read_history(repo, public=True))

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from achats import yamlsource
+from achats.model import yamlsource
 from achats.project import Project
-from achats.sitebuild import build_site
+from achats.site.commands import build_site
 from projects import REPO, make_project
 
 ACHATS = [sys.executable, "-c", "from achats.cli import run; run()"]

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from achats.idhistory import read_id_history
+from achats.git.identifiers import read_id_history
 from achats.project import Project
-from achats.review import review_changes
+from achats.review.checks import review_changes
 from projects import make_project
 from test_history import commit_all, edit, git
 

@@ -25,9 +25,9 @@ import pytest
 from achats.problems import AchatsError
 from achats.project import Project
 from achats.render.path import PDF_PATH
-from achats.sanitize import MARKDOWN_EXTENSIONS, clean_content, clean_generated
-from achats.search import indexed_pages
-from achats.sitebuild import build_site
+from achats.model.sanitize import MARKDOWN_EXTENSIONS, clean_content, clean_generated
+from achats.site.search import indexed_pages
+from achats.site.commands import build_site
 from projects import REPO, make_project
 
 GUIDE = "---\nid: GU-060\ntitre: {title}\netape: besoin\n---\nIntroduction.\n\n{body}\n"
@@ -384,7 +384,7 @@ def test_pdf_refuses_a_file_outside_the_site(tmp_path):
 def test_pdf_fetcher_serves_the_site_and_refuses_the_rest(tmp_path):
     """The fetcher itself: a file of the site is served; /etc, /proc, a symbolic link in the
     site leading out of it, http(s) and data: are refused by a fatal error."""
-    from achats.pdf import site_fetcher
+    from achats.site.pdf import site_fetcher
 
     site = tmp_path / "site"
     (site / "images").mkdir(parents=True)

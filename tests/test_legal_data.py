@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from achats.problems import ProblemList
-from achats.schema import load_vocabularies
+from achats.model.schema import load_vocabularies
 from projects import REPO
 
 ARTICLES = "content/data/articles.yml"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from achats.project import Project
-from achats.sitebuild import build_site
+from achats.site.commands import build_site
 from projects import make_project
 from test_public_variant import make_canary_project, output_texts
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from achats.project import Project
-from achats.validate import check_project
+from achats.model.validate import check_project
 
 EXPECTED = {
     "guide": ("GU-003", "guides/un-titre-a-l-essai.md"),

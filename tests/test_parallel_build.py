@@ -16,7 +16,7 @@ import pytest
 from achats.bench import generate_corpus, set_extra
 from achats.problems import AchatsError
 from achats.project import Project
-from achats.sitebuild import build_site
+from achats.site.commands import build_site
 from projects import REPO
 
 SHARED = "pages construites par un second processus"

@@ -12,8 +12,8 @@ import pytest
 
 from achats.project import Project
 from achats.render.path import PDF_PATH
-from achats.sitebuild import build_site
-from achats.validate import check_project
+from achats.site.commands import build_site
+from achats.model.validate import check_project
 from projects import make_project
 
 INTERNAL_CHAPTER = """---
@@ -178,11 +178,11 @@ def test_extra_pdf_false_builds_no_pdf(tmp_path):
 
 def test_missing_system_library_is_a_french_error(tmp_path, monkeypatch, run_cli):
     """Without Pango & co., `achats build` stops with the packages to install, no traceback."""
-    import achats.pdf
+    import achats.site.pdf
 
-    monkeypatch.setattr(achats.pdf, "SYSTEM_LIBRARIES",
+    monkeypatch.setattr(achats.site.pdf, "SYSTEM_LIBRARIES",
                         {"libachats-absente.so.0": "libachats-absente0",
-                         **achats.pdf.SYSTEM_LIBRARIES})
+                         **achats.site.pdf.SYSTEM_LIBRARIES})
     root = make_project(tmp_path / "projet")
     monkeypatch.chdir(root)
     code, out, err = run_cli("build", "--site-dir", str(tmp_path / "site"))

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from achats.audit import PublicLeakError, audit_public_site
+from achats.site.audit import PublicLeakError, audit_public_site
 from achats.project import Project
-from achats.sitebuild import build_site
+from achats.site.commands import build_site
 from test_public_variant import _git, make_canary_project, output_texts
 
 GUIDE = "---\nid: {id}\ntitre: {titre}\netape: besoin\n{extra}---\n{body}\n"
@@ -367,10 +367,10 @@ def test_no_author_on_public_history_pages(sites):
 
 def public_state(root: Path):
     """The state of a public build of ``root``, as on_config makes it (with its view)."""
-    from achats.graph import build_graph
-    from achats.history import read_history
+    from achats.index.graph import build_graph
+    from achats.git.history import read_history
     from achats.site.build import BuildState
-    from achats.validate import check_project
+    from achats.model.validate import check_project
     from achats.variant import load_withdrawals, make_view
 
     project = Project(root)
@@ -426,7 +426,7 @@ def small_repo(tmp_path):
 
 
 def load(root: Path, text: str):
-    from achats.history import read_history
+    from achats.git.history import read_history
     from achats.variant import load_withdrawals
 
     write(root, "content/data/retraits.yml", text)
@@ -541,8 +541,8 @@ def test_renderers_do_not_test_the_variant():
 ])
 def test_visibility_of_a_version_reads_yaml_like_a_full_load(head):
     """The fast reading of a version's visibility means what a full YAML load means."""
-    from achats.history import _split_version
-    from achats.schema import COLLECTIONS
+    from achats.git.history import _split_version
+    from achats.model.schema import COLLECTIONS
     from achats.variant import _meta_or_none
 
     text = f"---\n{head}---\nTexte.\n"

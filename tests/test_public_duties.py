@@ -12,7 +12,7 @@ import pytest
 
 from achats.problems import AchatsError
 from achats.project import Project
-from achats.sitebuild import build_site
+from achats.site.commands import build_site
 from projects import REPO, make_project
 
 LEGAL = {"accessibilite/": "Accessibilité : non conforme",

@@ -22,15 +22,15 @@ from pathlib import Path
 
 import pytest
 
-from achats.sitedir import MARKER
+from achats.site.sitedir import MARKER
 
-from achats.audit import (PublicLeakError, audit_public_site, collect_needles,
+from achats.site.audit import (PublicLeakError, audit_public_site, collect_needles,
                           documented_ids, public_source_text)
-from achats.graph import build_graph, restrict
+from achats.index.graph import build_graph, restrict
 from achats.project import Project
 from achats.site.build import BuildState
-from achats.sitebuild import build_site
-from achats.validate import check_project
+from achats.site.commands import build_site
+from achats.model.validate import check_project
 from projects import PUBLIC_SITE_URL, REPO, make_project
 
 CANARY = Path(__file__).resolve().parent / "fixtures" / "canary"
@@ -49,7 +49,7 @@ INTERNAL = {
     "GU-003": ("guides/guide-interne.md", "guide-interne", "Chapitre canari-titre-guide-interne"),
 }
 
-HISTORY = importlib.util.find_spec("achats.history") is not None
+HISTORY = importlib.util.find_spec("achats.git.history") is not None
 
 # Canaries the intranet legitimately does not show either.
 NOT_ON_INTRANET = {
@@ -115,7 +115,7 @@ def public_state(root: Path) -> BuildState:
     graph = restrict(build_graph(result.entries, result.vocab), lambda e: e.is_public)
     history = None
     if HISTORY:
-        from achats.history import read_history
+        from achats.git.history import read_history
         history = read_history(root, public=True)
     return BuildState(Project(root), "public", result, graph, history)
 
@@ -499,7 +499,7 @@ def test_audit_refuses_a_pdf_compression_bomb(public_copy, monkeypatch):
     """A stream that inflates beyond the limit is not inflated in memory: the PDF is refused
     as unreadable (the limit is lowered here to keep the test small)."""
     site, state = public_copy
-    monkeypatch.setattr("achats.audit.MAX_PDF_STREAM", 1 << 20)
+    monkeypatch.setattr("achats.site.audit.MAX_PDF_STREAM", 1 << 20)
     packer = zlib.compressobj()
     bomb = b"".join(packer.compress(bytes(1 << 20)) for _ in range(8)) + packer.flush()
     header = b"%%PDF-1.7\n1 0 obj\n<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(bomb)

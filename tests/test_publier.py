@@ -22,7 +22,7 @@ import pytest
 
 from achats.project import Project
 from achats.render.context import page_url, uri_of
-from achats.validate import check_project
+from achats.model.validate import check_project
 from projects import PUBLIC_SITE_URL, REPO
 
 SCRIPT = "scripts/publier.sh"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from achats.project import Project
-from achats.review import review_changes
+from achats.review.checks import review_changes
 from projects import make_project
 from signing import Key, sign_file
 from test_history import commit_all, edit, git

@@ -19,9 +19,9 @@ import pytest
 
 from achats.problems import AchatsError
 from achats.project import Project
-from achats.search import (PARTS_KEY, _bundle_load, bundles_of, index_site, indexed_pages,
+from achats.site.search import (PARTS_KEY, _bundle_load, bundles_of, index_site, indexed_pages,
                            query_load, read_index_file, searchable_copy)
-from achats.sitebuild import build_site
+from achats.site.commands import build_site
 from projects import make_project
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

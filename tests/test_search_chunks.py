@@ -1,4 +1,4 @@
-"""Cutting Pagefind's oversized word-index chunks (achats.search_chunks), on real indexes.
+"""Cutting Pagefind's oversized word-index chunks (achats.site.search_chunks), on real indexes.
 
 The bundles come from the real Pagefind binary over a real build of the fixture project;
 they are cut with a tiny budget so that a small site has chunks to cut and words to cap.
@@ -22,13 +22,13 @@ from pathlib import Path
 import cbor2
 import pytest
 
-from achats import search_chunks
+from achats.site import search_chunks
 from achats.problems import AchatsError
 from achats.project import Project
-from achats.search import pagefind_executable
-from achats.search_chunks import (MAGIC, _bounds, _chunk_bytes, _words, bound_chunks,
+from achats.site.search import pagefind_executable
+from achats.site.search_chunks import (MAGIC, _bounds, _chunk_bytes, _words, bound_chunks,
                                   decode_index_file, packed, positions)
-from achats.sitebuild import build_site
+from achats.site.commands import build_site
 from projects import make_project
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

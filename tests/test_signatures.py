@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from achats.demonstration import replace_demonstration_key, sign_bundled
+from achats.review.demonstration import replace_demonstration_key, sign_bundled
 from achats.project import Project
-from achats.review import review_changes
-from achats.signatures import (CACHE_FILE, DEMONSTRATION_PRINCIPAL, OPTION, SIGNERS_FILE,
+from achats.review.checks import review_changes
+from achats.model.signatures import (CACHE_FILE, DEMONSTRATION_PRINCIPAL, OPTION, SIGNERS_FILE,
                                parse_signers)
-from achats.validate import check_project
+from achats.model.validate import check_project
 from projects import make_project
 from signing import LEGAL, make_key, sign_file, signed_text
 from test_history import commit_all, edit, git
@@ -105,8 +105,8 @@ def test_text_and_fingerprint_changed_together_are_refused(project, legal_key):
     """Recomputing the fingerprint by hand does not help: the signature covers it."""
     validate(project, legal_key)
     before = (project / CL2).read_text(encoding="utf-8")
-    from achats.fingerprint import fingerprint
-    from achats.load import split_front_matter
+    from achats.model.fingerprint import fingerprint
+    from achats.model.load import split_front_matter
     from achats.problems import ProblemList
 
     old = re.search(r"empreinte: (\S+)", before).group(1)
@@ -453,7 +453,7 @@ def _blob(signature: str) -> bytes:
 
 
 def _ssh_keygen_accepts(tmp_path, signers, principal, data, signature) -> bool:
-    from achats.signatures import allowed_signers_text, verify
+    from achats.model.signatures import allowed_signers_text, verify
 
     allowed = tmp_path / "allowed"
     allowed.write_text(allowed_signers_text(signers))
@@ -465,7 +465,7 @@ def test_in_process_verification_agrees_with_ssh_keygen_on_valid_signatures(tmp_
                                                                             hashalg):
     import subprocess
 
-    from achats.signatures import NAMESPACE, accepted_in_process
+    from achats.model.signatures import NAMESPACE, accepted_in_process
 
     signers, _ = parse_signers(legal_key.line())
     data = b"achats-validation v1\nid: CL-001\n"
@@ -479,7 +479,7 @@ def test_in_process_verification_agrees_with_ssh_keygen_on_valid_signatures(tmp_
 def test_in_process_verification_refuses_every_altered_byte(tmp_path, legal_key):
     """Each byte of a valid signature altered in turn: never accepted in process (and where
     it would be, ssh-keygen must agree)."""
-    from achats.signatures import accepted_in_process
+    from achats.model.signatures import accepted_in_process
 
     signers, _ = parse_signers(legal_key.line())
     data = b"achats-validation v1\nid: CL-001\n"
@@ -499,7 +499,7 @@ def test_in_process_verification_refuses_every_altered_byte(tmp_path, legal_key)
 
 def test_in_process_verification_refuses_the_attacks(tmp_path, legal_key):
     """Other data, other namespace, other principal, key of another principal."""
-    from achats.signatures import accepted_in_process
+    from achats.model.signatures import accepted_in_process
 
     other = make_key(tmp_path / "autres", "autre")
     signers, _ = parse_signers(legal_key.line() + other.line("autre@region.example"))

@@ -13,8 +13,8 @@ import pytest
 
 from achats.problems import AchatsError
 from achats.project import Project
-from achats.sitebuild import build_site
-from achats.sitedir import write_marker
+from achats.site.commands import build_site
+from achats.site.sitedir import write_marker
 from projects import make_project
 
 

@@ -11,7 +11,7 @@ import re
 import pytest
 
 from achats.project import Project
-from achats.sitebuild import build_site
+from achats.site.commands import build_site
 from projects import make_project
 from test_site import read, text_of
 

@@ -12,9 +12,9 @@ import pytest
 from projects import REPO, make_project
 
 from achats.project import Project
-from achats.validate import check_project
+from achats.model.validate import check_project
 
-# Test data in the structure of content/data/seuils.yml (achats/schema/legal.py).
+# Test data in the structure of content/data/seuils.yml (achats/model/schema/legal.py).
 SEUILS = """seuils:
   - id: europeen-fcs-collectivites
     libelle: Seuil européen fournitures et services
@@ -221,8 +221,8 @@ def test_mixed_tender_reported_once_at_the_lowest_threshold(project, run_cli):
 
 def test_repository_data_file_holds_every_checked_obligation():
     from achats.problems import ProblemList
-    from achats.schema import load_vocabularies
-    from achats.tender.obligations import REQUIREMENTS
+    from achats.model.schema import load_vocabularies
+    from achats.model.obligations import REQUIREMENTS
 
     found = ProblemList()
     vocab = load_vocabularies(REPO / "content/data", "content/data", found)

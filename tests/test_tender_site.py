@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from achats.project import Project
-from achats.sitebuild import build_site
+from achats.site.commands import build_site
 from projects import REPO, make_project
 from test_site import read, text_of
 

@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 
-from achats.fingerprint import fingerprint
-from achats.load import split_front_matter
+from achats.model.fingerprint import fingerprint
+from achats.model.load import split_front_matter
 from achats.problems import AchatsError, ProblemList
-from achats.review import set_validation
-from achats.signatures import normal_signature
+from achats.review.checks import set_validation
+from achats.model.signatures import normal_signature
 from signing import LEGAL
 
 CL1 = "clauses/cl-001-environnement.md"

@@ -1,9 +1,9 @@
-"""achats.yamlsource reads front matter exactly as YAML's safe loader does, with lines."""
+"""achats.model.yamlsource reads front matter exactly as YAML's safe loader does, with lines."""
 
 import pytest
 import yaml
 
-from achats import yamlsource
+from achats.model import yamlsource
 
 DOCUMENTS = [
     "a: yes\nb: 12\nc: 2012-10-03\nd: ~\ne: ''\nf: '12'\ng: 1.5\nh: [x, 'y', 3]\n"

@@ -12,7 +12,7 @@ import os
 import sys
 import traceback
 
-from ..problems import AchatsError
+from achats.problems import AchatsError
 
 COMMANDS = ["check", "new", "schema", "build", "serve", "history", "diff", "revert",
             "validate", "review_check", "codeowners", "identifiants", "bench", "dce", "decp",
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         if exc.problems:
             print(exc.problems.as_text(), file=sys.stderr)
         return getattr(exc, "exit_code", 1)
-    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM during a build (achats.sitedir)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM during a build (achats.site.sitedir)
         print("achats : interrompu.", file=sys.stderr)
         return 128 + getattr(exc, "signum", 2)
     except Exception as exc:  # last resort: no traceback for users, unless asked for

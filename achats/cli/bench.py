@@ -18,9 +18,9 @@ Exemples :
 
 import sys
 
-from ..bench import SEED, run_bench
-from ..problems import AchatsError
-from ..project import Project
+from achats.bench import SEED, run_bench
+from achats.problems import AchatsError
+from achats.project import Project
 
 
 def register(parser):

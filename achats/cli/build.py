@@ -10,7 +10,7 @@ Exemples :
   achats build
   achats build --public --site-dir /tmp/site-public"""
 
-from ..sitebuild import build_site
+from achats.site.commands import build_site
 
 
 def register(parser):

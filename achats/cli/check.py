@@ -20,8 +20,8 @@ Exemples :
 
 import sys
 
-from ..project import Project
-from ..validate import check_project
+from achats.project import Project
+from achats.model.validate import check_project
 
 
 def register(parser):

@@ -21,9 +21,9 @@ Exemples :
 
 import sys
 
-from ..codeowners import FILE_NAME, coverage_problems, stale_codeowners, write_codeowners
-from ..problems import AchatsError
-from ..project import Project
+from achats.review.codeowners import FILE_NAME, coverage_problems, stale_codeowners, write_codeowners
+from achats.problems import AchatsError
+from achats.project import Project
 
 
 def register(parser):

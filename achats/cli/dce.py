@@ -25,8 +25,8 @@ Exemples :
 import sys
 from pathlib import Path
 
-from ..project import Project
-from ..tender.dce import FORMATS, export
+from achats.project import Project
+from achats.tender.dce import FORMATS, export
 
 
 def register(parser):

@@ -21,8 +21,8 @@ import json
 import sys
 from pathlib import Path
 
-from ..project import Project
-from ..tender.decp import decp_document, write_json
+from achats.project import Project
+from achats.tender.decp import decp_document, write_json
 
 
 def register(parser):

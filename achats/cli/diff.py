@@ -16,9 +16,9 @@ Exemples :
 import os
 import sys
 
-from ..history import (RevisionError, abridge, contents_at, document_diff, require_history,
+from achats.git.history import (RevisionError, abridge, contents_at, document_diff, require_history,
                        resolve_commit, resolve_target, target_versions)
-from ..project import Project
+from achats.project import Project
 
 STYLES = {"-": ("[-", "-]", "\033[31;9m", "\033[0m"), "+": ("{+", "+}", "\033[32;4m", "\033[0m")}
 

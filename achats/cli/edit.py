@@ -10,7 +10,7 @@ Exemples :
   achats edit
   achats edit --port 8010 --api-port 8091 --auteur "Camille Martin <camille.martin@region.fr>\""""
 
-from ..cms.local import edit
+from achats.site.editor.local import edit
 
 
 def register(parser):

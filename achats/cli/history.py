@@ -8,9 +8,9 @@ Exemples :
   achats history CL-003
   achats history content/marches/sensibilisation-eco-citoyennete-jeunes/cctp.md"""
 
-from ..history import require_history, resolve_target, target_versions
-from ..project import Project
-from ..variant import load_withdrawals
+from achats.git.history import require_history, resolve_target, target_versions
+from achats.project import Project
+from achats.variant import load_withdrawals
 
 
 def register(parser):

@@ -15,9 +15,9 @@ Exemples :
 import json
 import sys
 
-from ..idhistory import read_id_history, retired_ids
-from ..project import Project
-from ..validate import check_project
+from achats.git.identifiers import read_id_history, retired_ids
+from achats.project import Project
+from achats.model.validate import check_project
 
 
 def register(parser):

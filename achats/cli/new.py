@@ -16,11 +16,11 @@ Exemples :
 
 import sys
 
-from ..idhistory import read_id_history
-from ..project import Project
-from ..scaffold import scaffold
-from ..schema import COLLECTIONS
-from ..validate import check_project
+from achats.git.identifiers import read_id_history
+from achats.project import Project
+from achats.model.scaffold import scaffold
+from achats.model.schema import COLLECTIONS
+from achats.model.validate import check_project
 
 
 def register(parser):

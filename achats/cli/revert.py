@@ -11,8 +11,8 @@ Exemples :
 
 import sys
 
-from ..history import RevisionError, resolve_target, restore_version
-from ..project import Project
+from achats.git.history import RevisionError, resolve_target, restore_version
+from achats.project import Project
 
 
 def register(parser):

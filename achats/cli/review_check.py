@@ -26,8 +26,8 @@ Exemples :
 
 import sys
 
-from ..project import Project
-from ..review import RefError, review_changes
+from achats.project import Project
+from achats.review.checks import RefError, review_changes
 
 
 def register(parser):

@@ -8,10 +8,10 @@ Exemple :
 
 import json
 
-from ..problems import ProblemList
-from ..project import DATA_DIR, Project
-from ..schema import COLLECTIONS, CheckContext, load_vocabularies
-from ..schema.fields import json_schema, Field
+from achats.problems import ProblemList
+from achats.project import DATA_DIR, Project
+from achats.model.schema import COLLECTIONS, CheckContext, load_vocabularies
+from achats.model.schema.fields import json_schema, Field
 
 
 def register(parser):

@@ -7,7 +7,7 @@ Exemples :
   achats serve
   achats serve --public --adresse 127.0.0.1:8001"""
 
-from ..sitebuild import serve_site
+from achats.site.commands import serve_site
 
 
 def register(parser):

@@ -25,8 +25,8 @@ import argparse
 import datetime as dt
 import sys
 
-from ..project import Project
-from ..review import validate_clause
+from achats.project import Project
+from achats.review.checks import validate_clause
 
 
 def _date(text: str) -> dt.date:

@@ -8,17 +8,17 @@ from __future__ import annotations
 
 from functools import partial
 
-from .catalogue import (apero_archive, clause_catalogue, clause_finder, guide_index,
+from achats.render.catalogue import (apero_archive, clause_catalogue, clause_finder, guide_index,
                         legal_index, report_catalogue, tags_page, tender_memory)
-from .chart import chart_page
-from .compliance import compliance_section
-from .dce_links import dce_section
-from .indicators import CSV_URI, PAGE_URI as INDICATORS_URI, indicators_csv, indicators_page
-from .context import RenderContext, piece_uri, uri_of
-from .entry import render_entry, render_piece
-from .history import SHELL_URI, history_shell
-from .news import atom_feed, news_page
-from .path import path_index, path_print, path_section
+from achats.render.chart import chart_page
+from achats.render.compliance import compliance_section
+from achats.render.dce_links import dce_section
+from achats.render.indicators import CSV_URI, PAGE_URI as INDICATORS_URI, indicators_csv, indicators_page
+from achats.render.context import RenderContext, piece_uri, uri_of
+from achats.render.entry import render_entry, render_piece
+from achats.render.history import SHELL_URI, history_shell
+from achats.render.news import atom_feed, news_page
+from achats.render.path import path_index, path_print, path_section
 
 
 def render_site(ctx: RenderContext, deferred: bool = False) -> dict:

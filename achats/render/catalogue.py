@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from ..graph import FACETS
-from ..load import Entry
-from .context import RenderContext, esc, href, rel, uri_of
-from .entry import facet_uri
-from .html import html_list, html_table, raw
-from .search_meta import CLAUSE_FILTERS, kind_label_of
+from achats.index.graph import FACETS
+from achats.model.load import Entry
+from achats.render.context import RenderContext, esc, href, rel, uri_of
+from achats.render.entry import facet_uri
+from achats.render.html import html_list, html_table, raw
+from achats.render.search_meta import CLAUSE_FILTERS, kind_label_of
 
 
 def _clause_table(ctx: RenderContext, uri: str, clauses: list[Entry]) -> str:
@@ -234,7 +234,7 @@ def apero_archive(ctx: RenderContext) -> str:
 
 
 def tags_page(ctx: RenderContext) -> str:
-    from ..scaffold import slugify
+    from achats.model.scaffold import slugify
     uri = "tags.md"
     by_tag: dict[str, list[Entry]] = defaultdict(list)
     for e in ctx.graph.entries:

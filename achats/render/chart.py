@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .context import RenderContext, esc, rel
+from achats.render.context import RenderContext, esc, rel
 
 SIZE, MARGIN, SCALE = 520, 60, 5
 

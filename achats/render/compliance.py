@@ -1,6 +1,6 @@
 """The « Conformité 2026 » box of a tender's page (intranet only): each obligation of
 content/data/seuils.yml that achats check verifies, whether it applies to the tender and
-which of its clauses meet it (achats.tender.obligations.assess, the same rules as the
+which of its clauses meet it (achats.model.obligations.assess, the same rules as the
 check).
 
 Intranet only: the public variant holds only public clauses, so a box computed there
@@ -9,9 +9,9 @@ could call an obligation missing when an internal clause meets it.
 
 from __future__ import annotations
 
-from ..tender.obligations import REQUIREMENTS, assess, facts_of, tender_facts
-from .context import RenderContext, esc
-from .html import raw
+from achats.model.obligations import REQUIREMENTS, assess, facts_of, tender_facts
+from achats.render.context import RenderContext, esc
+from achats.render.html import raw
 
 
 def compliance_section(ctx: RenderContext, entry, uri: str) -> str:

@@ -7,11 +7,11 @@ import posixpath
 import re
 from dataclasses import dataclass, field as dc_field
 
-from ..graph import Graph
-from ..load import Entry, Piece
-from ..project import PAGES_DIR
-from ..validate import FENCE, ID_LINK, SOURCE_LINK, source_target
-from ..variant import INTERNAL_PLACEHOLDER, INTRANET
+from achats.index.graph import Graph
+from achats.model.load import Entry, Piece
+from achats.project import PAGES_DIR
+from achats.model.validate import FENCE, ID_LINK, SOURCE_LINK, source_target
+from achats.variant import INTERNAL_PLACEHOLDER, INTRANET
 
 
 def uri_of(entry: Entry) -> str:

@@ -7,9 +7,9 @@ links would point to files not written).
 
 from __future__ import annotations
 
-from ..tender.dce import SITE_FOLDER, site_file_names
-from .context import RenderContext, esc
-from .html import raw
+from achats.tender.dce import SITE_FOLDER, site_file_names
+from achats.render.context import RenderContext, esc
+from achats.render.html import raw
 
 FORMATS = (("docx", "Word"), ("odt", "OpenDocument"))
 

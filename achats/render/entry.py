@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..fingerprint import fingerprint
-from ..graph import FACETS, Graph
-from ..load import Entry
-from ..signatures import DEMONSTRATION_PRINCIPAL
-from .context import RenderContext, esc, href, piece_uri, rel, uri_of
-from .html import html_list, html_table, raw
-from .search_meta import search_block
+from achats.model.fingerprint import fingerprint
+from achats.index.graph import FACETS, Graph
+from achats.model.load import Entry
+from achats.model.signatures import DEMONSTRATION_PRINCIPAL
+from achats.render.context import RenderContext, esc, href, piece_uri, rel, uri_of
+from achats.render.html import html_list, html_table, raw
+from achats.render.search_meta import search_block
 
 COLLECTION_HEADINGS = {"guide": "Chapitres du guide", "clause": "Clauses",
                        "marche": "Marchés", "rapport": "Rapports d'étonnement",
@@ -111,7 +111,7 @@ def card(ctx: RenderContext, entry: Entry, uri: str) -> str:
 
 
 def _anchor(text: str) -> str:
-    from ..scaffold import slugify
+    from achats.model.scaffold import slugify
     return slugify(text)
 
 

@@ -13,10 +13,10 @@ import html
 import json
 import posixpath
 
-from ..history import Version, abridge
-from ..load import Entry
-from .context import RenderContext, page_url, relative_path, uri_of
-from .html import raw
+from achats.git.history import Version, abridge
+from achats.model.load import Entry
+from achats.render.context import RenderContext, page_url, relative_path, uri_of
+from achats.render.html import raw
 
 DEFAULT_DIFFS = 5  # versions with a difference shown (mkdocs.yml: extra.historique_diffs)
 SITE_NAME = "Achats durables"
@@ -55,7 +55,7 @@ def _plural(n: int, word: str) -> str:
 
 # -- the section on the entry page ------------------------------------------------------------
 
-# The class keeps the section out of the search index (achats.search.EXCLUDED).
+# The class keeps the section out of the search index (achats.site.search.EXCLUDED).
 _HEADING = "## Historique { .achats-historique }\n\n"
 
 

@@ -17,10 +17,10 @@ import datetime as dt
 import io
 from dataclasses import dataclass, field as dc_field
 
-from ..tender.decp import NO_ENVIRONMENTAL, NO_SOCIAL, considerations, is_attributed, \
-    used_clause_ids
-from .context import RenderContext, esc
-from .html import raw
+from achats.model.validate import used_clause_ids
+from achats.tender.decp import NO_ENVIRONMENTAL, NO_SOCIAL, considerations, is_attributed
+from achats.render.context import RenderContext, esc
+from achats.render.html import raw
 
 PAGE_URI = "marches/indicateurs.md"
 CSV_URI = "marches/indicateurs.csv"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from xml.sax.saxutils import escape as xml_escape
 
-from ..sanitize import plain_text
-from .context import RenderContext, esc, page_url, rel, uri_of
+from achats.model.sanitize import plain_text
+from achats.render.context import RenderContext, esc, page_url, rel, uri_of
 
 LIMIT = 30
 

@@ -4,7 +4,7 @@
 reading order. Three renderings share that order:
 
 - ``path_index``: the path's first page (parcours/index.md), with the chapter list, a link to
-  the printable page and one to the PDF (written after the build by ``achats.pdf``);
+  the printable page and one to the PDF (written after the build by ``achats.site.pdf``);
 - ``path_section``: on each chapter's page, its position ("3 / 9") and the previous and next
   chapters;
 - ``path_print``: every chapter on one page (parcours/imprimer.md), links between chapters
@@ -20,7 +20,7 @@ import posixpath
 import re
 from dataclasses import fields
 
-from .context import RenderContext, esc, href, rel, uri_of
+from achats.render.context import RenderContext, esc, href, rel, uri_of
 
 INDEX_URI = "parcours/index.md"
 PRINT_URI = "parcours/imprimer.md"

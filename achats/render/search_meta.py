@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import html
 
-from ..load import Entry
-from ..sanitize import plain_text
-from ..schema import COLLECTIONS
-from .context import RenderContext
+from achats.model.load import Entry
+from achats.model.sanitize import plain_text
+from achats.model.schema import COLLECTIONS
+from achats.render.context import RenderContext
 
 # Meta keys shown in results (Pagefind UI capitalises them: « Fiche : Clause »).
 META_KIND = "fiche"

@@ -3,7 +3,7 @@
 The hooks in ``hooks/`` call these functions; each says when MkDocs calls it.
 """
 
-from .build import (hand_over_check, hand_over_target, on_build_error, on_config, on_env,
+from achats.site.build import (hand_over_check, hand_over_target, on_build_error, on_config, on_env,
                     on_files, on_nav, on_page_content, on_page_markdown, on_post_build,
                     on_post_page, on_serve, on_startup, state_of)
 

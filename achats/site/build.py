@@ -14,30 +14,30 @@ from urllib.parse import urlsplit
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
-from ..audit import audit_public_site
-from ..cms.config import enabled as cms_enabled
-from ..cms.site import write_admin
-from ..graph import Graph, build_graph
-from ..history import HistoryReading, start_history
-from ..pdf import write_path_pdf
-from ..render.dce_links import dce_enabled
-from ..tender.dce import write_site_documents
-from ..problems import AchatsError
-from ..project import DATA_DIR, PAGES_DIR, Project
-from ..render import RenderContext, render_site
-from ..render.context import source_files
-from ..render.glossary import Glossary
-from ..render.html import unwrap
-from ..sanitize import clean_generated, plain_text
-from ..render.history import (DEFAULT_DIFFS, history_data, history_html_pages,
+from achats.site.audit import audit_public_site
+from achats.site.editor.config import enabled as cms_enabled
+from achats.site.editor.site import write_admin
+from achats.index.graph import Graph, build_graph
+from achats.git.history import HistoryReading, start_history
+from achats.site.pdf import write_path_pdf
+from achats.render.dce_links import dce_enabled
+from achats.tender.dce import write_site_documents
+from achats.problems import AchatsError
+from achats.project import DATA_DIR, PAGES_DIR, Project
+from achats.render import RenderContext, render_site
+from achats.render.context import source_files
+from achats.render.glossary import Glossary
+from achats.render.html import unwrap
+from achats.model.sanitize import clean_generated, plain_text
+from achats.render.history import (DEFAULT_DIFFS, history_data, history_html_pages,
                               history_section, history_workload)
-from ..schema import COLLECTIONS
-from ..search import index_site, searchable_copy
-from ..sitedir import SiteDirRefused, check_site_dir, source_folders, write_marker
-from ..validate import CheckResult, check_project
-from ..variant import View, load_withdrawals, make_view, shown_settings
-from . import csp, parallel
-from .theme import prepare_env
+from achats.model.schema import COLLECTIONS
+from achats.site.search import index_site, searchable_copy
+from achats.site.sitedir import SiteDirRefused, check_site_dir, source_folders, write_marker
+from achats.model.validate import CheckResult, check_project
+from achats.variant import View, load_withdrawals, make_view, shown_settings
+from achats.site import csp, parallel
+from achats.site.theme import prepare_env
 
 log = logging.getLogger("mkdocs.plugins.achats")
 STATE_ATTRIBUTE = "_achats_build"
@@ -81,7 +81,7 @@ def _history_reading(config, project: Project, public: bool) -> HistoryReading:
     """The `git log` handed over by `achats build` (taken once), or a new one.
 
     (`achats build --public` has already refused a configuration without
-    ``variante: public``: achats.sitebuild.require_public_variant.)
+    ``variante: public``: achats.site.commands.require_public_variant.)
     """
     reading = getattr(config, HISTORY_ATTRIBUTE, None)
     setattr(config, HISTORY_ATTRIBUTE, None)
@@ -384,7 +384,7 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
 def on_page_content(html: str, page, config, files) -> str:
     """Puts the generated cards, tables and lists back into the converted page, marks the
     glossary's abbreviations in all of it, then passes the whole through the allow-list
-    sanitiser (achats.sanitize): `achats check` has refused whatever content would lose
+    sanitiser (achats.model.sanitize): `achats check` has refused whatever content would lose
     there, so this changes nothing on a checked page and is the defence in depth."""
     return clean_generated(state_of(config).glossary.apply(unwrap(html)))
 

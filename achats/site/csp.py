@@ -40,7 +40,7 @@ def policy(script_hashes=(), wasm: bool = False) -> str:
         "default-src 'self'",
         f"script-src {scripts}",
         # Material and Pagefind UI set styles from their scripts; content cannot write
-        # <style> or style= (achats.sanitize), so inline styles are only the theme's.
+        # <style> or style= (achats.model.sanitize), so inline styles are only the theme's.
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data:",  # data: for the theme's icons in its stylesheets
         "font-src 'self'",

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field as dc_field
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import InclusionLevel
 
-from ..sitedir import STOPPING_SIGNALS
+from achats.site.sitedir import STOPPING_SIGNALS
 
 log = logging.getLogger("mkdocs.plugins.achats")
 SETTING = "parallele"  # extra.parallele in mkdocs.yml

@@ -21,13 +21,13 @@ import zipfile
 from dataclasses import dataclass, field as dc_field
 from pathlib import Path
 
-from ..fingerprint import fingerprint
-from ..load import Entry, Piece, load_entries
-from ..problems import WARNING, AchatsError, ProblemList
-from ..project import DATA_DIR, Project
-from ..schema import PIECES, load_vocabularies
-from ..validate import iter_body_links
-from .blocks import ClauseInsert, Heading, Run, markdown_blocks, plain, refs_in
+from achats.model.fingerprint import fingerprint
+from achats.model.load import Entry, Piece, load_entries
+from achats.problems import WARNING, AchatsError, ProblemList
+from achats.project import DATA_DIR, Project
+from achats.model.schema import PIECES, load_vocabularies
+from achats.model.validate import iter_body_links
+from achats.tender.blocks import ClauseInsert, Heading, Run, markdown_blocks, plain, refs_in
 
 FORMATS = ("docx", "odt")
 TEMPLATE_DIR = "content/modeles"
@@ -216,7 +216,7 @@ def write_documents(docs: list[PieceDocument], templates: dict, folder: Path) ->
     """Write each document in each format of ``templates`` (format -> template path) into
     ``folder``; the names written. Files are byte-for-byte the same for the same content
     (fixed dates inside the archives): a site built twice does not change."""
-    from . import dce_docx, dce_odt
+    from achats.tender import dce_docx, dce_odt
 
     writers = {"docx": dce_docx.write, "odt": dce_odt.write}
     names = []

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..problems import AchatsError
-from .blocks import ClauseInsert, Heading, ListBlock, Para, Table
-from .dce import PieceDocument
+from achats.problems import AchatsError
+from achats.tender.blocks import ClauseInsert, Heading, ListBlock, Para, Table
+from achats.tender.dce import PieceDocument
 
 # Styles the export uses: a template without one of them is refused, naming it.
 REQUIRED_STYLES = ("Normal", "Title", "Subtitle", "Heading 1", "Heading 2", "Heading 3",

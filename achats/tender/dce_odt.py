@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..problems import AchatsError
-from .blocks import ClauseInsert, Heading, ListBlock, Para, Table
-from .dce import PieceDocument
+from achats.problems import AchatsError
+from achats.tender.blocks import ClauseInsert, Heading, ListBlock, Para, Table
+from achats.tender.dce import PieceDocument
 
 # Styles the export uses (internal names; LibreOffice shows the display names, e.g.
 # « Titre de clause »): a template without one of them is refused, naming it.
@@ -211,7 +211,7 @@ class _Writer:
     def clauses_table(self, piece: PieceDocument) -> None:
         from odf.text import H
 
-        from .blocks import Run
+        from achats.tender.blocks import Run
 
         title = H(outlinelevel=1, stylename="Heading_20_1")
         title.addText("Clauses utilisées")

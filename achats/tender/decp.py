@@ -3,7 +3,7 @@
 
 Where each DECP field comes from:
 - the tender's own fields: objet, procedure (PROCEDURES below), resultat.offres_recues;
-- its « decp » block (achats/schema/collections.py): CPV code, nature, amount, dates,
+- its « decp » block (achats/model/schema/collections.py): CPV code, nature, amount, dates,
   duration, holders' SIRET, form and types of price, CCAG, place, techniques…; the values
   of vocabulary fields are keys of content/data/vocabulaires.yml whose labels are the exact
   DECP values (checked against the format here, in DECP_VALUES);
@@ -23,12 +23,12 @@ from pathlib import Path
 
 import yaml
 
-from ..codeowners import _ConfigLoader
-from ..load import Entry, load_entries
-from ..problems import ProblemList, AchatsError
-from ..project import DATA_DIR, Project
-from ..schema import load_vocabularies
-from ..validate import check_entry, iter_body_links
+from achats.review.codeowners import _ConfigLoader
+from achats.model.load import Entry, load_entries
+from achats.problems import ProblemList, AchatsError
+from achats.project import DATA_DIR, Project
+from achats.model.schema import load_vocabularies
+from achats.model.validate import check_entry, used_clause_ids
 
 DECP_VERSION = "2.0.3"
 SIRET_SETTING = "siret_acheteur"
@@ -92,20 +92,6 @@ def considerations(clauses: list[dict]) -> tuple[list[str], list[str]]:
                               else "Clause environnementale")
     return ([c for c in SOCIAL_ORDER if c in social] or [NO_SOCIAL],
             [c for c in ENVIRONMENTAL_ORDER if c in environmental] or [NO_ENVIRONMENTAL])
-
-
-def used_clause_ids(tender: Entry) -> list[str]:
-    """The library clauses a tender uses: its « clauses » field, then those its pieces cite."""
-    ids: list[str] = []
-    listed = tender.meta.get("clauses")
-    for value in listed if isinstance(listed, list) else []:
-        if isinstance(value, str) and value.startswith("CL-") and value not in ids:
-            ids.append(value)
-    for piece in tender.pieces:
-        for _line, target, _label in iter_body_links(piece.body, piece.body_line):
-            if target.startswith("CL-") and target not in ids:
-                ids.append(target)
-    return ids
 
 
 def is_attributed(tender: Entry) -> bool:

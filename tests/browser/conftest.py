@@ -22,12 +22,12 @@ from pathlib import Path
 
 import pytest
 
-from achats.graph import build_graph, restrict
+from achats.index.graph import build_graph, restrict
 from achats.project import Project
 from achats.render.context import RenderContext, page_url
 from achats.render.path import path_steps
-from achats.sitebuild import SITE_URL_VARIABLE, build_site
-from achats.validate import check_project
+from achats.site.commands import SITE_URL_VARIABLE, build_site
+from achats.model.validate import check_project
 from projects import PUBLIC_SITE_URL, REPO
 
 CHROMIUM = Path("/usr/bin/chromium")

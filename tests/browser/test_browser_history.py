@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from achats.project import Project
-from achats.sitebuild import SITE_URL_VARIABLE, build_site
+from achats.site.commands import SITE_URL_VARIABLE, build_site
 from projects import PUBLIC_SITE_URL
 from signing import make_key, signed_text
 from browser.test_browser_accessibility import BLOCKING, describe, run_axe

@@ -24,8 +24,8 @@ from pathlib import Path
 import pytest
 
 from achats.project import Project
-from achats.sitebuild import build_site
-from achats.validate import check_project
+from achats.site.commands import build_site
+from achats.model.validate import check_project
 from projects import REPO
 
 from .conftest import unavailable

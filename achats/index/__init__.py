@@ -1,0 +1,1 @@
+"""Stage 3, the index: IDs, references, backlinks and facets."""

@@ -1,0 +1,1 @@
+"""Stage 1, the model: schemas, YAML source, loading, validation, signatures."""

@@ -1,0 +1,1 @@
+"""Stage 4, review: review-check of a merge request, CODEOWNERS, demonstration signer."""
