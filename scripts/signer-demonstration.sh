@@ -11,4 +11,4 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 python="$here/.venv/bin/python"
 [ -x "$python" ] || python="python3"
-exec "$python" -m achats.demonstration "${1:-$here}"
+exec "$python" -m achats.review.demonstration "${1:-$here}"
