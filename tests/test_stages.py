@@ -495,6 +495,9 @@ def test_public_render_holds_nothing_internal(tmp_path):
     assert any("canari-participant" in page for page in intranet.values())
     leaks = sorted(uri for uri, page in public.items() if "canari" in page.lower())
     assert leaks == []
+    # Authors are named on the intranet's history only.
+    assert any(AUTHOR in page for page in intranet.values())
+    assert not any(AUTHOR in page for page in public.values())
     assert not any(uri.startswith("rapports/ra-001") for uri in public)
     assert any(uri.startswith("rapports/ra-001") for uri in intranet)
     assert not any("RA-001" in page or "CL-002" in page for page in public.values())
@@ -502,28 +505,18 @@ def test_public_render_holds_nothing_internal(tmp_path):
 
 # -- no MkDocs -----------------------------------------------------------------------------------
 
+# The chain above (this module's imports and ``render``), run in a fresh interpreter.
 CHAIN = """
 import sys
 from pathlib import Path
-from achats.model.validate import check_project
-from achats.index.graph import build_graph
-from achats.git.history import read_history
-from achats.variant import make_view, shown_settings
-from achats.render import RenderContext, render_site
-from achats.render.context import source_files
-from achats.render.history import history_data, history_html_pages
-from achats.project import Project
+sys.path.insert(0, sys.argv[2])
+import test_stages as stages
 
 root = Path(sys.argv[1])
-result = check_project(Project(root))
+result = stages.check_project(stages.Project(root))
 assert not result.problems.errors, result.problems.as_text()
-pages = 0
-for public in (False, True):
-    view = make_view(public, build_graph(result.entries, result.vocab),
-                     read_history(root, public))
-    ctx = RenderContext.of_view(view, settings=shown_settings(public, {}),
-                                sources=source_files(result.entries))
-    pages += len(render_site(ctx)) + len(history_html_pages(ctx, [])) + len(history_data(ctx))
+pages = sum(len(stages.render(result, public, stages.read_history(root, public), True))
+            for public in (False, True))
 loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("mkdocs", "material"))
 print(pages, loaded)
 """
@@ -531,8 +524,8 @@ print(pages, loaded)
 
 def test_the_stages_run_without_mkdocs(tmp_path):
     root, _commits = _guide_once_internal(tmp_path)
-    done = subprocess.run([sys.executable, "-c", CHAIN, str(root)], cwd=REPO,
-                          capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", CHAIN, str(root), str(Path(__file__).parent)],
+                          cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     pages, loaded = done.stdout.strip().split(" ", 1)
     assert int(pages) > 2 * len(ALL_IDS)  # the chain did run, both variants
