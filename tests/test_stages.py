@@ -291,14 +291,21 @@ def test_facets_count_every_known_value(checked):
         return {value: [e.id for e in found]
                 for value, found in graph.facet_values(field, vocab).items()}
 
-    # Every value of the vocabulary is a key (zero counts kept), in its order.
-    assert facet("piliers", "piliers") == {
-        "environnemental": ["CL-001"], "social": ["CL-002"], "economique": []}
-    assert facet("statut", "statuts_clause") == {
-        "proposee": ["CL-002"], "a_valider": [], "validee": ["CL-001"], "retiree": []}
-    families = facet("familles", "familles")
-    assert families == {"fournitures": [], "services": ["CL-001"], "travaux": ["CL-002"],
-                        "prestations_intellectuelles": ["CL-001"]}
+    def known(vocab, **used):
+        """Every value of the vocabulary, in its order (zero counts kept), then ``used``."""
+        return list(({value: [] for value in checked.vocab.vocabularies[vocab]} | used).items())
+
+    assert list(facet("piliers", "piliers").items()) == known(
+        "piliers", environnemental=["CL-001"], social=["CL-002"])
+    assert list(facet("statut", "statuts_clause").items()) == known(
+        "statuts_clause", proposee=["CL-002"], validee=["CL-001"])
+    assert list(facet("familles", "familles").items()) == known(
+        "familles", services=["CL-001"], prestations_intellectuelles=["CL-001"],
+        travaux=["CL-002"])
+    assert list(facet("type", "types_clause").items()) == known(
+        "types_clause", critere_attribution=["CL-001"], condition_execution=["CL-002"])
+    assert list(facet("categories", "categories_achat").items()) == known(
+        "categories_achat", restauration_scolaire=["CL-001"], etudes=["CL-001"])
     articles = facet("base_legale", None)
     assert list(articles) == list(checked.vocab.articles)
     assert {a: ids for a, ids in articles.items() if ids} == {
