@@ -7,7 +7,6 @@ from dataclasses import dataclass, field as dc_field
 
 from achats.model.load import Entry
 from achats.model.schema.vocabularies import Vocabularies
-from achats.model.validate import iter_body_links
 
 # Front-matter fields that reference other entries, per collection.
 REFERENCE_FIELDS = {"guide": ("clauses",), "clause": ("clauses_liees",),
@@ -83,10 +82,8 @@ def build_graph(entries: list[Entry], vocab: Vocabularies) -> Graph:
         for field in REFERENCE_FIELDS.get(entry.collection.name, ()):
             for target in entry.meta.get(field) or []:
                 _link(graph, entry, target, field)
-        for _line, target, _label in iter_body_links(entry.body, entry.body_line):
-            _link(graph, entry, target, "texte")
-        for piece in entry.pieces:
-            for _line, target, _label in iter_body_links(piece.body, piece.body_line):
+        for text in (entry, *entry.pieces):
+            for target in text.links.targets():
                 _link(graph, entry, target, "texte")
     return graph
 

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import yaml
 
-from achats.model import yamlsource
+from achats.model import links as markdown_links, yamlsource
+from achats.model.links import NO_LINKS, Links
 from achats.problems import ProblemList
 from achats.project import Project
 from achats.model.schema import COLLECTIONS, PIECES, Collection
@@ -32,6 +33,7 @@ class Piece:
     body: str
     body_line: int
     lines: dict
+    links: Links = NO_LINKS  # of the body, parsed once at load (achats.model.links)
 
     @property
     def title(self) -> str:
@@ -49,6 +51,7 @@ class Entry:
     lines: dict  # dotted field path -> file line
     parsed: bool = True  # False when the front matter could not be read
     pieces: list[Piece] = dc_field(default_factory=list)
+    links: Links = NO_LINKS  # of the body, parsed once at load (achats.model.links)
 
     @property
     def id(self) -> str | None:
@@ -161,20 +164,24 @@ def load_file(collection: Collection, path: Path, project: Project,
     rel = project.rel(path)
     doc, found = parse_document(path, rel)
     problems.extend(found)
-    return _entry(collection, path, rel, doc)
+    return entry_of(collection, path, rel, doc)
 
 
-def _entry(collection: Collection, path: Path, rel: str, doc: SplitDocument | None) -> Entry:
+def entry_of(collection: Collection, path: Path, rel: str, doc: SplitDocument | None) -> Entry:
+    """The entry of a split file (None: unreadable), its links parsed."""
     if doc is None:
         return Entry(collection, path, rel, {}, "", 1, {}, parsed=False)
     return Entry(collection, path, rel, doc.meta or {}, doc.body, doc.body_line, doc.lines,
-                 parsed=doc.meta is not None)
+                 parsed=doc.meta is not None,
+                 links=markdown_links.parse(doc.body, doc.body_line, rel))
 
 
-def _piece(kind: str, path: Path, rel: str, doc: SplitDocument | None) -> Piece:
+def piece_of(kind: str, path: Path, rel: str, doc: SplitDocument | None) -> Piece:
+    """The tender piece of a split file (None: unreadable), its links parsed."""
     if doc is None:
         return Piece(kind, path, rel, {}, "", 1, {})
-    return Piece(kind, path, rel, doc.meta or {}, doc.body, doc.body_line, doc.lines)
+    return Piece(kind, path, rel, doc.meta or {}, doc.body, doc.body_line, doc.lines,
+                 markdown_links.parse(doc.body, doc.body_line, rel))
 
 
 SYMLINK_REFUSED = ("lien symbolique refusé : un dossier de contenu ne contient que des "
@@ -300,10 +307,10 @@ def entries_from_jobs(jobs: list[_Job], problems: ProblemList) -> list[Entry]:
         doc, found = parse_document(path, job.rel, required=job.piece is None)
         problems.extend(found)
         if job.piece is None:
-            by_job[index] = _entry(job.collection, path, job.rel, doc)
+            by_job[index] = entry_of(job.collection, path, job.rel, doc)
             entries.append(by_job[index])
         else:
-            by_job[job.parent].pieces.append(_piece(job.piece, path, job.rel, doc))
+            by_job[job.parent].pieces.append(piece_of(job.piece, path, job.rel, doc))
     return entries
 
 

@@ -33,7 +33,7 @@ from achats.model.fingerprint import fingerprint
 from achats.index.graph import REFERENCE_FIELDS
 from achats.git.history import GitError, blob_text, read_blobs, run_git, write_atomically
 from achats.git.identifiers import IdHistory, read_id_history
-from achats.model.load import SKIPPED_NAMES, Entry, Piece, split_front_matter
+from achats.model.load import SKIPPED_NAMES, Entry, entry_of, piece_of, split_front_matter
 from achats.problems import AchatsError, ProblemList
 from achats.project import Project
 from achats.model.schema import COLLECTIONS, PIECES
@@ -41,7 +41,7 @@ from achats.model.schema.collections import PUBLISHED_TENDER
 from achats.model.signatures import (OPTION as NAMESPACE_OPTION, PRINCIPAL, PRINCIPAL_HELP, SIGNERS_FILE,
                          Claim, allowed_signers_text, claim_of, normal_signature,
                          read_signers, sign, verify_with_signers_text)
-from achats.model.validate import check_project, iter_body_links
+from achats.model.validate import check_project
 
 # Allowed status changes within one merge request (a status may also stay as it is).
 TRANSITIONS = {
@@ -132,15 +132,13 @@ def entries_from_files(project: Project, files: dict[str, str]) -> list[Entry]:
         owner = entries.get(f"{folder}/index.md")
         if owner is not None:
             doc = split_front_matter(files[rel], rel, ProblemList(), required=False)
-            owner.pieces.append(Piece(kind, project.root / rel, rel, doc.meta or {}, doc.body,
-                                      doc.body_line, doc.lines))
+            owner.pieces.append(piece_of(kind, project.root / rel, rel, doc))
     return list(entries.values())
 
 
 def _entry(collection, project: Project, rel: str, text: str) -> Entry:
-    doc = split_front_matter(text, rel, ProblemList())
-    return Entry(collection, project.root / rel, rel, doc.meta or {}, doc.body, doc.body_line,
-                 doc.lines, parsed=doc.meta is not None)
+    return entry_of(collection, project.root / rel, rel,
+                    split_front_matter(text, rel, ProblemList()))
 
 
 def _renames(project: Project, base: str, head: str | None
@@ -368,12 +366,12 @@ def _citations(entries: list[Entry]) -> dict[str, list[tuple[str, int]]]:
                 if isinstance(target, str) and target != entry.id:
                     found.setdefault(target, []).append(
                         (entry.rel, entry.line(f"{field}[{index}]")))
-        for line, target, _label in iter_body_links(entry.body, entry.body_line):
-            if target != entry.id:
-                found.setdefault(target, []).append((entry.rel, line))
+        for link in entry.links.ids:
+            if link.target != entry.id:
+                found.setdefault(link.target, []).append((entry.rel, link.line))
         for piece in entry.pieces:
-            for line, target, _label in iter_body_links(piece.body, piece.body_line):
-                found.setdefault(target, []).append((piece.rel, line))
+            for link in piece.links.ids:
+                found.setdefault(link.target, []).append((piece.rel, link.line))
     return found
 
 

@@ -26,7 +26,6 @@ from achats.model.load import Entry, Piece, load_entries
 from achats.problems import WARNING, AchatsError, ProblemList
 from achats.project import DATA_DIR, Project
 from achats.model.schema import PIECES, load_vocabularies
-from achats.model.validate import iter_body_links
 from achats.tender.blocks import ClauseInsert, Heading, Run, markdown_blocks, plain, refs_in
 
 FORMATS = ("docx", "odt")
@@ -119,8 +118,8 @@ def _piece_document(tender: Entry, piece: Piece, by_id: dict, vocab, warnings: P
     if piece.meta is None or (not piece.body and not piece.meta):
         raise AchatsError(f"{piece.rel}: pièce vide ou illisible : corrigez-la (achats check).")
     first_line = {}
-    for line, target, _label in iter_body_links(piece.body, piece.body_line):
-        first_line.setdefault(target, line)
+    for link in piece.links.ids:
+        first_line.setdefault(link.target, link.line)
     blocks_in = markdown_blocks(piece.body, piece.rel)
     blocks, rows, notes, seen, articles = [], [], [], set(), 0
     for block in blocks_in:
