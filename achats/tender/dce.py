@@ -21,6 +21,7 @@ import zipfile
 from dataclasses import dataclass, field as dc_field
 from pathlib import Path
 
+from achats.files import atomic_output
 from achats.model.fingerprint import fingerprint
 from achats.model.load import Entry, Piece, load_entries
 from achats.problems import WARNING, AchatsError, ProblemList
@@ -233,14 +234,12 @@ def _fixed_dates(path: Path) -> None:
     kept (an ODT's « mimetype » stays first and stored), and a fixed date on each."""
     with zipfile.ZipFile(path) as source:
         members = [(info, source.read(info)) for info in source.infolist()]
-    tmp = path.with_name(path.name + ".tmp")
-    with zipfile.ZipFile(tmp, "w") as target:
+    with atomic_output(path, binary=True) as stream, zipfile.ZipFile(stream, "w") as target:
         for info, data in members:
             fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             fixed.compress_type = info.compress_type
             fixed.external_attr = info.external_attr
             target.writestr(fixed, data)
-    os.replace(tmp, path)
 
 
 SITE_FOLDER = "dce"  # inside each tender's folder of the intranet site

@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import yaml
 
 from achats.review.codeowners import _ConfigLoader
+from achats.files import atomic_output
 from achats.model.load import Entry, load_entries
 from achats.problems import ProblemList, AchatsError
 from achats.project import DATA_DIR, Project
@@ -235,12 +234,6 @@ def _record(tender: Entry, by_id: dict, vocab, problems: ProblemList,
 def write_json(document: dict, dest: Path) -> None:
     """Write ``document`` to ``dest`` whole or not at all (temporary file, then rename)."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(document, handle, ensure_ascii=False, indent=2)
-            handle.write("\n")
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_output(dest, newline=None) as handle:
+        json.dump(document, handle, ensure_ascii=False, indent=2)
+        handle.write("\n")
