@@ -6,23 +6,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field as dc_field
 
 from achats.model.load import Entry
+from achats.model.schema import COLLECTIONS
 from achats.model.schema.vocabularies import Vocabularies
 
-# Front-matter fields that reference other entries, per collection.
-REFERENCE_FIELDS = {"guide": ("clauses",), "clause": ("clauses_liees",),
-                    "rapport": ("clauses",), "marche": ("clauses",)}
+# Front-matter fields that reference other entries, per collection (Field.ref in the schema).
+REFERENCE_FIELDS = {c.name: c.reference_fields for c in COLLECTIONS.values()
+                    if c.reference_fields}
 
-# Clause facets: (front-matter field, vocabulary or None for legal articles, URL segment, label)
-FACETS = [
-    ("piliers", "piliers", "pilier", "Pilier"),
-    ("type", "types_clause", "type", "Type de clause"),
-    ("familles", "familles", "famille", "Famille d'achat"),
-    ("categories", "categories_achat", "categorie", "Catégorie d'achat"),
-    ("procedures", "procedures", "procedure", "Procédure"),
-    ("etapes", "etapes", "etape", "Étape du processus d'achat"),
-    ("base_legale", None, "article", "Article (base légale)"),
-    ("statut", "statuts_clause", "statut", "Statut"),
-]
+# Clause facets, from the schema's declarations (Field.facet): (front-matter field,
+# vocabulary or None for legal articles, URL segment, label).
+FACETS = [(f.name, f.vocabulary, f.facet.segment, f.facet.label)
+          for f in COLLECTIONS["clause"].facets]
 
 
 @dataclass

@@ -15,7 +15,7 @@ from achats.render.search_meta import search_block
 COLLECTION_HEADINGS = {"guide": "Chapitres du guide", "clause": "Clauses",
                        "marche": "Marchés", "rapport": "Rapports d'étonnement",
                        "apero": "Apéros-défis"}
-# Front-matter field -> URL segment of its facet pages (one source of truth: graph.FACETS).
+# Front-matter field -> URL segment of its facet pages (graph.FACETS, from the schema).
 FACET_SEGMENTS = {field: segment for field, _vocab, segment, _label in FACETS}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field as dc_field
 from typing import Callable
 
-from achats.model.schema.fields import Field
+from achats.model.schema.fields import Facet, Field
 
 ID_HELP = "identifiant stable, jamais réutilisé ni modifié une fois publié"
 
@@ -50,6 +50,16 @@ class Collection:
     def internal_fields(self) -> list[str]:
         return [f.name for f in self.fields if f.internal]
 
+    @property
+    def reference_fields(self) -> tuple[str, ...]:
+        """Front-matter fields that reference other entries by ID."""
+        return tuple(f.name for f in self.fields if f.references)
+
+    @property
+    def facets(self) -> list[Field]:
+        """Fields the catalogue browses by (Field.facet), in declaration order."""
+        return [f for f in self.fields if f.facet is not None]
+
 
 PUBLISHED_TENDER = {"publie", "attribue", "infructueux", "evalue"}
 
@@ -68,19 +78,26 @@ GUIDE = Collection(
 CLAUSE = Collection(
     "clause", "clause", "Clauses et critères", "clauses", "clauses", "CL",
     _common("CL") + [
-        Field("type", "text", "nature de la clause", required=True, vocab="types_clause"),
+        Field("type", "text", "nature de la clause", required=True, vocab="types_clause",
+              facet=Facet("type", "Type de clause", search="type")),
         Field("piliers", "list", "piliers du développement durable servis", required=True,
-              min_items=1, items=Field("pilier", "text", "pilier", vocab="piliers")),
+              min_items=1, items=Field("pilier", "text", "pilier", vocab="piliers"),
+              facet=Facet("pilier", "Pilier", search="pilier")),
         Field("familles", "list", "familles d'achat concernées", required=True, min_items=1,
-              items=Field("famille", "text", "famille d'achat", vocab="familles")),
+              items=Field("famille", "text", "famille d'achat", vocab="familles"),
+              facet=Facet("famille", "Famille d'achat", search="famille")),
         Field("categories", "list", "catégories d'achat (ce que la Région achète) concernées",
-              items=Field("categorie", "text", "catégorie d'achat", vocab="categories_achat")),
+              items=Field("categorie", "text", "catégorie d'achat", vocab="categories_achat"),
+              facet=Facet("categorie", "Catégorie d'achat", search="catégorie")),
         Field("procedures", "list", "procédures où la clause s'emploie",
-              items=Field("procedure", "text", "procédure", vocab="procedures")),
+              items=Field("procedure", "text", "procédure", vocab="procedures"),
+              facet=Facet("procedure", "Procédure", search="procédure")),
         Field("etapes", "list", "étapes du processus d'achat concernées",
-              items=Field("etape", "text", "étape", vocab="etapes")),
+              items=Field("etape", "text", "étape", vocab="etapes"),
+              facet=Facet("etape", "Étape du processus d'achat")),
         Field("base_legale", "list", "articles du Code de la commande publique", required=True,
-              min_items=1, items=Field("article", "text", "article", articles=True)),
+              min_items=1, items=Field("article", "text", "article", articles=True),
+              facet=Facet("article", "Article (base légale)", search="article")),
         Field("document", "text", "pièce du marché où insérer la clause", required=True,
               vocab="documents"),
         Field("niveau", "text", "niveau d'ambition", required=True, vocab="niveaux"),
@@ -93,7 +110,8 @@ CLAUSE = Collection(
               items=Field("risque", "text", "risque")),
         _refs("clauses_liees", "clauses à lire avec celle-ci", "CL"),
         Field("sources", "list", "d'où vient la clause", items=Field("source", "text", "source")),
-        Field("statut", "text", "état de la clause", required=True, vocab="statuts_clause"),
+        Field("statut", "text", "état de la clause", required=True, vocab="statuts_clause",
+              facet=Facet("statut", "Statut", search="statut")),
         Field("validation", "mapping", "validation par le service juridique", fields=[
             Field("par", "text", "qui a validé : son principal dans content/data/signataires",
                   required=True),
