@@ -212,6 +212,15 @@ def export(project: Project, ident: str, formats: list[str], out_dir: Path,
     return ExportResult([out_dir / n for n in names], warnings)
 
 
+def require_styles(template: Path, fmt: str, present: set, required: tuple) -> None:
+    """Refuses a template (format ``fmt``: DOCX, ODT) without one of the ``required``
+    styles, naming them."""
+    missing = [name for name in required if name not in present]
+    if missing:
+        raise AchatsError(f"{template}: styles absents du modèle {fmt} : "
+                          f"{', '.join(missing)} (voir scripts/modeles_dce.py).")
+
+
 def write_documents(docs: list[PieceDocument], templates: dict, folder: Path) -> list[str]:
     """Write each document in each format of ``templates`` (format -> template path) into
     ``folder``; the names written. Files are byte-for-byte the same for the same content

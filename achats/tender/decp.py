@@ -19,13 +19,10 @@ import datetime as dt
 import json
 from pathlib import Path
 
-import yaml
-
-from achats.review.codeowners import _ConfigLoader
 from achats.files import atomic_output
 from achats.model.load import Entry, load_entries
 from achats.problems import ProblemList, AchatsError
-from achats.project import DATA_DIR, Project
+from achats.project import DATA_DIR, Project, site_settings
 from achats.model.schema import load_vocabularies
 from achats.model.validate import check_entry, used_clause_ids
 
@@ -99,13 +96,7 @@ def is_attributed(tender: Entry) -> bool:
 
 
 def buyer_siret(project: Project) -> str:
-    path = project.root / "mkdocs.yml"
-    try:
-        config = yaml.load(path.read_text(encoding="utf-8"), Loader=_ConfigLoader) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise AchatsError(f"mkdocs.yml illisible : {exc}") from None
-    extra = config.get("extra") if isinstance(config, dict) else None
-    value = (extra or {}).get(SIRET_SETTING) if isinstance(extra, dict) else None
+    value = site_settings(project.site_config()).get(SIRET_SETTING)
     value = str(value).strip() if value is not None else ""
     if not (len(value) == 14 and value.isdigit()):
         raise AchatsError(f"mkdocs.yml: extra.{SIRET_SETTING}: SIRET de l'acheteur "
