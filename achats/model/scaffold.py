@@ -20,6 +20,8 @@ PIECE_TITLES = {"rc.md": "Règlement de la consultation",
 
 
 def slugify(title: str, limit: int = 60) -> str:
+    """The one way a name becomes a slug (file and folder names of new entries, the tags
+    page's anchors): accents dropped, lowercase ASCII letters and digits between dashes."""
     ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return slug[:limit].rstrip("-") or "fiche"

@@ -7,6 +7,7 @@ from collections import defaultdict
 
 from achats.index.graph import FACETS
 from achats.model.load import Entry
+from achats.model.scaffold import slugify
 from achats.render.context import RenderContext, esc, href, rel, uri_of
 from achats.render.entry import facet_uri
 from achats.render.html import html_list, html_table, raw
@@ -239,7 +240,6 @@ def apero_archive(ctx: RenderContext) -> str:
 
 
 def tags_page(ctx: RenderContext) -> str:
-    from achats.model.scaffold import slugify
     uri = "tags.md"
     by_tag: dict[str, list[Entry]] = defaultdict(list)
     for e in ctx.graph.entries:
