@@ -566,10 +566,10 @@ class PublicHistory(_HistoryView):
             index = blob_text(blobs.get(
                 f"{v.commit}:{self.prefix}{posixpath.dirname(v.path)}/index.md"))
             meta = _meta_or_none(index) if index is not None else None
-            return None if meta is not None and MARCHE.visibility(meta) == "public" \
-                else "interne"
+            return None if meta is not None and \
+                MARCHE.visibility(meta, self.graph.vocab.workflow) == "public" else "interne"
         meta = _meta_or_none(text)
-        if meta is None or collection.visibility(meta) != "public":
+        if meta is None or collection.visibility(meta, self.graph.vocab.workflow) != "public":
             return "interne"
         return None
 

@@ -18,6 +18,7 @@ from achats.model.links import NO_LINKS, Links
 from achats.problems import ProblemList
 from achats.project import Project
 from achats.model.schema import COLLECTIONS, PIECES, Collection
+from achats.model.schema.workflow import NO_WORKFLOW, Workflow, read_workflow
 
 SKIPPED_NAMES = {"README.md"}
 
@@ -52,6 +53,7 @@ class Entry:
     parsed: bool = True  # False when the front matter could not be read
     pieces: list[Piece] = dc_field(default_factory=list)
     links: Links = NO_LINKS  # of the body, parsed once at load (achats.model.links)
+    workflow: Workflow = NO_WORKFLOW  # the project's statuses (statuts.yml): visibility
 
     @property
     def id(self) -> str | None:
@@ -65,7 +67,7 @@ class Entry:
 
     @property
     def visibility(self) -> str:
-        return self.collection.visibility(self.meta)
+        return self.collection.visibility(self.meta, self.workflow)
 
     @property
     def is_public(self) -> bool:
@@ -164,16 +166,17 @@ def load_file(collection: Collection, path: Path, project: Project,
     rel = project.rel(path)
     doc, found = parse_document(path, rel)
     problems.extend(found)
-    return entry_of(collection, path, rel, doc)
+    return entry_of(collection, path, rel, doc, read_workflow(project.data_dir))
 
 
-def entry_of(collection: Collection, path: Path, rel: str, doc: SplitDocument | None) -> Entry:
+def entry_of(collection: Collection, path: Path, rel: str, doc: SplitDocument | None,
+             workflow: Workflow) -> Entry:
     """The entry of a split file (None: unreadable), its links parsed."""
     if doc is None:
-        return Entry(collection, path, rel, {}, "", 1, {}, parsed=False)
+        return Entry(collection, path, rel, {}, "", 1, {}, parsed=False, workflow=workflow)
     return Entry(collection, path, rel, doc.meta or {}, doc.body, doc.body_line, doc.lines,
                  parsed=doc.meta is not None,
-                 links=markdown_links.parse(doc.body, doc.body_line, rel))
+                 links=markdown_links.parse(doc.body, doc.body_line, rel), workflow=workflow)
 
 
 def piece_of(kind: str, path: Path, rel: str, doc: SplitDocument | None) -> Piece:
@@ -293,12 +296,16 @@ def _plan(project: Project, problems: ProblemList) -> list[_Job]:
     return jobs
 
 
-def load_entries(project: Project, problems: ProblemList) -> list[Entry]:
-    """All entries of all collections, in a stable order (pieces attached to their tender)."""
-    return entries_from_jobs(_plan(project, problems), problems)
+def load_entries(project: Project, problems: ProblemList,
+                 workflow: Workflow | None = None) -> list[Entry]:
+    """All entries of all collections, in a stable order (pieces attached to their tender);
+    ``workflow``: the project's statuts.yml, read here when not given."""
+    return entries_from_jobs(_plan(project, problems), problems,
+                             workflow if workflow is not None else read_workflow(project.data_dir))
 
 
-def entries_from_jobs(jobs: list[_Job], problems: ProblemList) -> list[Entry]:
+def entries_from_jobs(jobs: list[_Job], problems: ProblemList,
+                      workflow: Workflow) -> list[Entry]:
     """Parse planned files into entries; a piece's ``parent`` indexes ``jobs``."""
     entries: list[Entry] = []
     by_job: dict[int, Entry] = {}
@@ -307,7 +314,7 @@ def entries_from_jobs(jobs: list[_Job], problems: ProblemList) -> list[Entry]:
         doc, found = parse_document(path, job.rel, required=job.piece is None)
         problems.extend(found)
         if job.piece is None:
-            by_job[index] = entry_of(job.collection, path, job.rel, doc)
+            by_job[index] = entry_of(job.collection, path, job.rel, doc, workflow)
             entries.append(by_job[index])
         else:
             by_job[job.parent].pieces.append(piece_of(job.piece, path, job.rel, doc))

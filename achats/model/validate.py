@@ -100,7 +100,7 @@ def check_project(project: Project, parallel: bool = False, cache: bool = False,
     vocab = load_vocabularies(project.data_dir, DATA_DIR, problems)
     if parallel or cache:
         return _check_by_group(project, vocab, problems, parallel, cache, signature_cache)
-    entries = load_entries(project, problems)
+    entries = load_entries(project, problems, vocab.workflow)
     validate_entries(entries, vocab, problems, project.root)
     check_claims(project, [c for e in entries if e.parsed and (c := claim_of(e))], problems,
                  cache=signature_cache)
@@ -160,7 +160,7 @@ def _check_groups(args) -> list[tuple]:
         problems = ProblemList()
         refs: list[Ref] = []
         record = None
-        for entry in entries_from_jobs(jobs_from_groups([group]), problems):
+        for entry in entries_from_jobs(jobs_from_groups([group]), problems, vocab.workflow):
             refs += check_entry(entry, vocab, problems)
             if entry.parsed:
                 record = record_of(entry)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field as dc_field
 from typing import Callable
 
 from achats.model.schema.fields import Facet, Field
+from achats.model.schema.workflow import NO_WORKFLOW, Workflow
 
 ID_HELP = "identifiant stable, jamais réutilisé ni modifié une fois publié"
 
@@ -36,15 +37,16 @@ class Collection:
     url_folder: str  # folder of the generated pages in the site
     prefix: str  # ID prefix
     fields: list[Field]
-    default_visibility: Callable[[dict], str]
+    # (front matter, life cycle of statuts.yml) -> visibility without a « visibilite » field
+    default_visibility: Callable[[dict, Workflow], str]
     in_folders: bool = False  # marche: one folder per entry (index.md + pieces)
     scaffold: dict = dc_field(default_factory=dict)  # extra front matter for `achats new`
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
 
-    def visibility(self, meta: dict) -> str:
-        return meta.get("visibilite") or self.default_visibility(meta)
+    def visibility(self, meta: dict, workflow: Workflow = NO_WORKFLOW) -> str:
+        return meta.get("visibilite") or self.default_visibility(meta, workflow)
 
     @property
     def internal_fields(self) -> list[str]:
@@ -61,8 +63,6 @@ class Collection:
         return [f for f in self.fields if f.facet is not None]
 
 
-PUBLISHED_TENDER = {"publie", "attribue", "infructueux", "evalue"}
-
 GUIDE = Collection(
     "guide", "chapitre du guide", "Guide", "guides", "guides", "GU",
     _common("GU") + [
@@ -71,7 +71,7 @@ GUIDE = Collection(
         Field("ordre", "integer", "rang du chapitre dans son étape"),
         _refs("clauses", "clauses recommandées par le chapitre", "CL"),
     ],
-    default_visibility=lambda meta: "public",
+    default_visibility=lambda meta, _workflow: "public",
     scaffold={"etape": "besoin"},
 )
 
@@ -124,7 +124,8 @@ CLAUSE = Collection(
         ]),
         Field("motif_retrait", "text", "pourquoi la clause a été retirée"),
     ],
-    default_visibility=lambda meta: "public" if meta.get("statut") == "validee" else "interne",
+    default_visibility=lambda meta, _workflow: "public" if meta.get("statut") == "validee"
+    else "interne",
     scaffold={
         "type": "condition_execution", "piliers": ["environnemental"],
         "familles": ["services"], "procedures": ["procedure_adaptee"],
@@ -154,7 +155,7 @@ RAPPORT = Collection(
         Field("pistes", "list", "pistes d'action", items=Field("p", "text", "piste")),
         _refs("clauses", "clauses en lien avec la visite", "CL"),
     ],
-    default_visibility=lambda meta: "interne",
+    default_visibility=lambda meta, _workflow: "interne",
     scaffold={"lieu": "TODO", "fournisseurs": [], "participants": [], "etonnements": [],
               "pistes": []},
 )
@@ -179,7 +180,7 @@ APERO = Collection(
         Field("evaluation", "text", "évaluation de l'édition"),
         Field("suites", "list", "suites données", items=Field("s", "text", "suite")),
     ],
-    default_visibility=lambda meta: "public",
+    default_visibility=lambda meta, _workflow: "public",
     scaffold={"numero": 0, "defi": "TODO", "intervenants": [], "questions": [], "suites": []},
 )
 
@@ -277,8 +278,9 @@ MARCHE = Collection(
         Field("evaluation", "text", "évaluation après exécution"),
         _DECP,
     ],
-    default_visibility=lambda meta: "public" if meta.get("statut") in PUBLISHED_TENDER
-    else "interne",
+    # public once published (statuts.yml: marche.publies)
+    default_visibility=lambda meta, workflow: "public"
+    if meta.get("statut") in workflow.published_tender else "interne",
     in_folders=True,
     scaffold={"objet": "TODO", "direction": "autre", "procedure": "procedure_adaptee",
               "familles": ["services"], "statut": "brouillon",
