@@ -35,7 +35,7 @@ from achats.index.graph import Graph, build_graph
 from achats.git.history import (NOT_COMMITTED, UNKNOWN_DATE, GitError, History, Version, _describe,
                       _split_version, blob_text, document_diff, front_matter, is_entry_file,
                       read_blobs, readable_version)
-from achats.model.links import ID_LINK_ANY_CASE, ID_PATTERN
+from achats.model.links import ID_LINK_ANY_CASE, ID_NUMBER, ID_PATTERN
 from achats.model.load import Entry
 from achats.problems import AchatsError, ProblemList
 from achats.model.schema import BY_PREFIX, COLLECTIONS, PIECE_FIELDS
@@ -48,7 +48,8 @@ WITHDRAWALS_FILE = "retraits.yml"  # in content/data
 # -- what the public may see of a text or a front matter -----------------------------------------
 
 INTERNAL_PLACEHOLDER = "[fiche réservée à l'intranet]"
-_ANY_ID = re.compile(r"\b(" + "|".join(sorted(BY_PREFIX)) + r")-\d{3,}\b", re.IGNORECASE)
+_ANY_ID = re.compile(r"\b(" + "|".join(sorted(BY_PREFIX)) + ")" + ID_NUMBER + r"\b",
+                     re.IGNORECASE)
 
 
 def mask_ids(text: str | None, known_ids) -> str | None:

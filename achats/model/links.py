@@ -19,10 +19,12 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 # An entry ID: two capital letters (the collection's prefix), a dash, three digits or more.
-ID = r"[A-Z]{2}-\d{3,}"
+# The schema builds each collection's own pattern as prefix + ID_NUMBER.
+ID_NUMBER = r"-\d{3,}"
+ID = r"[A-Z]{2}" + ID_NUMBER
 ID_PATTERN = re.compile(ID)
 # Case-insensitive spelling, for texts that must not leak an ID however it is written.
-ID_ANY_CASE = r"[A-Za-z]{2}-\d{3,}"
+ID_ANY_CASE = r"[A-Za-z]{2}" + ID_NUMBER
 ID_LINK = re.compile(rf"\[\[({ID})(?:\|([^\]\n]+))?\]\]")
 ID_LINK_ANY_CASE = re.compile(rf"\[\[({ID_ANY_CASE})(?:\|([^\]\n]+))?\]\]")
 # [[ID]] escaped by a rich-text editor (Decap's, for one): a page would show it as text.

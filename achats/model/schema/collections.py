@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field as dc_field
 from typing import Callable
 
+from achats.model.links import ID_NUMBER
 from achats.model.schema.fields import Facet, Field
 from achats.model.schema.workflow import NO_WORKFLOW, Workflow
 
@@ -14,7 +15,7 @@ ID_HELP = "identifiant stable, jamais réutilisé ni modifié une fois publié"
 def _common(prefix: str) -> list[Field]:
     return [
         Field("id", "text", f"{ID_HELP} (ex. {prefix}-001)", required=True,
-              pattern=rf"{prefix}-\d{{3,}}",
+              pattern=prefix + ID_NUMBER,
               pattern_help=f"attendu {prefix}- suivi d'au moins trois chiffres (ex. {prefix}-001)."),
         Field("titre", "text", "titre affiché de la fiche", required=True),
         Field("resume", "text", "une ou deux phrases reprises dans les catalogues"),

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from achats.model.links import ID_NUMBER
 from achats.model.schema.fields import Field
 
-GUIDE_ID = r"GU-\d{3,}"
-CLAUSE_ID = r"CL-\d{3,}"
+GUIDE_ID = "GU" + ID_NUMBER
+CLAUSE_ID = "CL" + ID_NUMBER
 
 
 @dataclass(frozen=True)

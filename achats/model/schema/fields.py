@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field as dc_field
 from typing import Callable
 
+from achats.model.links import ID_NUMBER
+
 # A reporter receives (field path, French message, severity) and knows the file and lines.
 Report = Callable[..., None]
 
@@ -260,5 +262,5 @@ def json_schema(f: Field, ctx: CheckContext) -> dict:
     if f.maximum is not None:
         base["maximum"] = f.maximum
     if f.ref:
-        base["pattern"] = "^(" + "|".join(f.ref) + r")-\d{3,}$"
+        base["pattern"] = "^(" + "|".join(f.ref) + ")" + ID_NUMBER + "$"
     return base
