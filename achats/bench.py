@@ -168,7 +168,7 @@ class Corpus:
 
 def _slug(text: str) -> str:
     from achats.model.scaffold import slugify
-    return slugify(text)[:40].strip("-") or "fiche"
+    return slugify(text, limit=40)
 
 
 def _counts(total: int) -> dict[str, int]:

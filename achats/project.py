@@ -5,10 +5,39 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from achats.problems import AchatsError
 
 DATA_DIR = "content/data"
 PAGES_DIR = "content/pages"
+SITE_CONFIG = "mkdocs.yml"
+
+
+class _SiteConfigLoader(yaml.SafeLoader):
+    """Reads mkdocs.yml with MkDocs' own tags (!ENV, !relative, !!python/name) as nothing:
+    what achats reads there (``extra``) never uses them, and none of them runs."""
+
+
+_SiteConfigLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
+_SiteConfigLoader.add_multi_constructor("tag:yaml.org,2002:python/",
+                                        lambda loader, suffix, node: None)
+
+
+def parse_site_config(text: str) -> dict:
+    """The settings of a mkdocs.yml's text (empty when it holds none); AchatsError when it
+    is not YAML."""
+    try:
+        config = yaml.load(text, Loader=_SiteConfigLoader)
+    except yaml.YAMLError as exc:
+        raise AchatsError(f"{SITE_CONFIG} illisible : {exc}") from None
+    return config if isinstance(config, dict) else {}
+
+
+def site_settings(config: dict) -> dict:
+    """The site's own settings (« extra ») of a parsed mkdocs.yml."""
+    extra = config.get("extra")
+    return extra if isinstance(extra, dict) else {}
 
 
 @dataclass(frozen=True)
@@ -34,6 +63,14 @@ class Project:
     @property
     def pages_dir(self) -> Path:
         return self.root / PAGES_DIR
+
+    def site_config(self) -> dict:
+        """The project's mkdocs.yml, read without MkDocs (see parse_site_config)."""
+        try:
+            text = (self.root / SITE_CONFIG).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise AchatsError(f"{SITE_CONFIG} illisible : {exc}") from None
+        return parse_site_config(text)
 
     def rel(self, path: Path) -> str:
         """Path relative to the root with POSIX separators (what messages show)."""

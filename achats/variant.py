@@ -35,6 +35,7 @@ from achats.index.graph import Graph, build_graph
 from achats.git.history import (NOT_COMMITTED, UNKNOWN_DATE, GitError, History, Version, _describe,
                       _split_version, blob_text, document_diff, front_matter, is_entry_file,
                       read_blobs, readable_version)
+from achats.model.links import ID_LINK_ANY_CASE, ID_NUMBER, ID_PATTERN
 from achats.model.load import Entry
 from achats.problems import AchatsError, ProblemList
 from achats.model.schema import BY_PREFIX, COLLECTIONS, PIECE_FIELDS
@@ -47,15 +48,15 @@ WITHDRAWALS_FILE = "retraits.yml"  # in content/data
 # -- what the public may see of a text or a front matter -----------------------------------------
 
 INTERNAL_PLACEHOLDER = "[fiche réservée à l'intranet]"
-_ANY_ID = re.compile(r"\b(" + "|".join(sorted(BY_PREFIX)) + r")-\d{3,}\b", re.IGNORECASE)
-_ID_LINK = re.compile(r"\[\[([A-Za-z]{2}-\d{3,})(?:\|([^\]\n]+))?\]\]")
+_ANY_ID = re.compile(r"\b(" + "|".join(sorted(BY_PREFIX)) + ")" + ID_NUMBER + r"\b",
+                     re.IGNORECASE)
 
 
 def mask_ids(text: str | None, known_ids) -> str | None:
     """``text`` where links and IDs of entries not in ``known_ids`` become plain text."""
     if not text:
         return text
-    text = _ID_LINK.sub(lambda m: m.group(0) if m.group(1).upper() in known_ids
+    text = ID_LINK_ANY_CASE.sub(lambda m: m.group(0) if m.group(1).upper() in known_ids
                         else (m.group(2) or INTERNAL_PLACEHOLDER), text)
     return _ANY_ID.sub(lambda m: m.group(0) if m.group(0).upper() in known_ids
                        else INTERNAL_PLACEHOLDER, text)
@@ -123,7 +124,6 @@ class Withdrawals:
 
 
 _HEX = re.compile(r"[0-9a-fA-F]{4,40}")
-_ENTRY_ID = re.compile(r"[A-Z]{2}-\d{3,}")
 _KEYS = {"commit", "motif", "fiche"}
 
 
@@ -208,7 +208,7 @@ def load_withdrawals(data_dir: Path, history: History | None) -> Withdrawals:
             continue
         entry_id = item.get("fiche")
         if entry_id is not None and (not isinstance(entry_id, str)
-                                     or not _ENTRY_ID.fullmatch(entry_id.strip().upper())):
+                                     or not ID_PATTERN.fullmatch(entry_id.strip().upper())):
             problems.add(rel, yamlsource.line_of(lines, f"{where}.fiche", line),
                          f"{where}.fiche", "identifiant de fiche attendu (ex. GU-001).")
             continue
@@ -567,10 +567,10 @@ class PublicHistory(_HistoryView):
             index = blob_text(blobs.get(
                 f"{v.commit}:{self.prefix}{posixpath.dirname(v.path)}/index.md"))
             meta = _meta_or_none(index) if index is not None else None
-            return None if meta is not None and MARCHE.visibility(meta) == "public" \
-                else "interne"
+            return None if meta is not None and \
+                MARCHE.visibility(meta, self.graph.vocab.workflow) == "public" else "interne"
         meta = _meta_or_none(text)
-        if meta is None or collection.visibility(meta) != "public":
+        if meta is None or collection.visibility(meta, self.graph.vocab.workflow) != "public":
             return "interne"
         return None
 
@@ -749,7 +749,7 @@ def _meta_or_none(text: str) -> dict | None:
 
 MIN_FRAGMENT = 20  # shorter sentences of withheld text are too generic to prove a leak
 
-_MARKUP = re.compile(r"\[\[([A-Za-z]{2}-\d{3,})(?:\|([^\]\n]+))?\]\]|[*_`#>|\[\]]+")
+_MARKUP = re.compile(f"{ID_LINK_ANY_CASE.pattern}|[*_`#>|\\[\\]]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\n+")
 
 

@@ -11,7 +11,7 @@ FIXTURE = Path(__file__).resolve().parent / "fixtures" / "corpus"
 # What a project needs besides its entries: configuration, hooks, pages, theme, vocabularies.
 SKELETON = ["mkdocs.yml", "mkdocs.public.yml", "hooks", "content/pages", "content/theme",
             "content/data/vocabulaires.yml", "content/data/articles.yml",
-            "content/data/seuils.yml", "content/modeles"]
+            "content/data/seuils.yml", "content/data/statuts.yml", "content/modeles"]
 
 # A real public address: `achats build --public` refuses the example one (localhost), whose
 # sitemap, feed and PDF links would point at the building machine.

@@ -100,7 +100,7 @@ def test_the_limits_are_those_of_the_document_kind():
 
 
 @pytest.mark.parametrize("name", ["vocabulaires.yml", "articles.yml", "glossaire.yml",
-                                  "parcours.yml", "mire.yml"])
+                                  "parcours.yml", "mire.yml", "statuts.yml"])
 def test_bomb_in_a_data_file(tmp_path, name):
     root = make_project(tmp_path / "projet")
     (root / "content/data" / name).write_text(bomb(), encoding="utf-8")

@@ -114,7 +114,7 @@ def test_clause_citing_an_absent_article_is_still_refused(project_dir, run_cli):
 def _calendar(tmp_path: Path, text: str | None = None):
     data = tmp_path / "data"
     data.mkdir()
-    for name in ("vocabulaires.yml", "articles.yml", "seuils.yml"):
+    for name in ("vocabulaires.yml", "articles.yml", "seuils.yml", "statuts.yml"):
         (data / name).write_bytes((REPO / "content/data" / name).read_bytes())
     if text is not None:
         (data / "seuils.yml").write_text(text, encoding="utf-8")

@@ -17,7 +17,7 @@ from odf.text import H, P, Span
 
 from projects import REPO, make_project
 
-from achats.model.validate import ID_LINK
+from achats.model.links import ID_LINK
 
 MA001 = "content/marches/sensibilisation-eco-citoyennete-jeunes"
 

@@ -6,24 +6,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field as dc_field
 
 from achats.model.load import Entry
+from achats.model.schema import COLLECTIONS
 from achats.model.schema.vocabularies import Vocabularies
-from achats.model.validate import iter_body_links
 
-# Front-matter fields that reference other entries, per collection.
-REFERENCE_FIELDS = {"guide": ("clauses",), "clause": ("clauses_liees",),
-                    "rapport": ("clauses",), "marche": ("clauses",)}
+# Front-matter fields that reference other entries, per collection (Field.ref in the schema).
+REFERENCE_FIELDS = {c.name: c.reference_fields for c in COLLECTIONS.values()
+                    if c.reference_fields}
 
-# Clause facets: (front-matter field, vocabulary or None for legal articles, URL segment, label)
-FACETS = [
-    ("piliers", "piliers", "pilier", "Pilier"),
-    ("type", "types_clause", "type", "Type de clause"),
-    ("familles", "familles", "famille", "Famille d'achat"),
-    ("categories", "categories_achat", "categorie", "Catégorie d'achat"),
-    ("procedures", "procedures", "procedure", "Procédure"),
-    ("etapes", "etapes", "etape", "Étape du processus d'achat"),
-    ("base_legale", None, "article", "Article (base légale)"),
-    ("statut", "statuts_clause", "statut", "Statut"),
-]
+# Clause facets, from the schema's declarations (Field.facet): (front-matter field,
+# vocabulary or None for legal articles, URL segment, label).
+FACETS = [(f.name, f.vocabulary, f.facet.segment, f.facet.label)
+          for f in COLLECTIONS["clause"].facets]
 
 
 @dataclass
@@ -83,10 +76,8 @@ def build_graph(entries: list[Entry], vocab: Vocabularies) -> Graph:
         for field in REFERENCE_FIELDS.get(entry.collection.name, ()):
             for target in entry.meta.get(field) or []:
                 _link(graph, entry, target, field)
-        for _line, target, _label in iter_body_links(entry.body, entry.body_line):
-            _link(graph, entry, target, "texte")
-        for piece in entry.pieces:
-            for _line, target, _label in iter_body_links(piece.body, piece.body_line):
+        for text in (entry, *entry.pieces):
+            for target in text.links.targets():
                 _link(graph, entry, target, "texte")
     return graph
 

@@ -20,6 +20,7 @@ import os
 import pickle
 from pathlib import Path
 
+from achats.files import atomic_output
 from achats.project import DATA_DIR, Project
 
 CACHE_FILE = Path(".cache") / "achats" / "check.pickle"
@@ -85,15 +86,10 @@ class CheckCache:
         digests of contents: the same keys as found hold the same findings."""
         if results.keys() == self.found.keys():
             return
-        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with open(temporary, "wb") as stream:
+            with atomic_output(self.path, binary=True) as stream:
                 pickle.dump({"salt": self.salt, "groups": results}, stream,
                             protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, self.path)
         except OSError:
-            try:
-                temporary.unlink()
-            except OSError:
-                pass
+            pass  # a cache: the next run checks afresh

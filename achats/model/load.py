@@ -13,10 +13,12 @@ from pathlib import Path
 
 import yaml
 
-from achats.model import yamlsource
+from achats.model import links as markdown_links, yamlsource
+from achats.model.links import NO_LINKS, Links
 from achats.problems import ProblemList
 from achats.project import Project
 from achats.model.schema import COLLECTIONS, PIECES, Collection
+from achats.model.schema.workflow import NO_WORKFLOW, Workflow, read_workflow
 
 SKIPPED_NAMES = {"README.md"}
 
@@ -32,6 +34,7 @@ class Piece:
     body: str
     body_line: int
     lines: dict
+    links: Links = NO_LINKS  # of the body, parsed once at load (achats.model.links)
 
     @property
     def title(self) -> str:
@@ -49,6 +52,8 @@ class Entry:
     lines: dict  # dotted field path -> file line
     parsed: bool = True  # False when the front matter could not be read
     pieces: list[Piece] = dc_field(default_factory=list)
+    links: Links = NO_LINKS  # of the body, parsed once at load (achats.model.links)
+    workflow: Workflow = NO_WORKFLOW  # the project's statuses (statuts.yml): visibility
 
     @property
     def id(self) -> str | None:
@@ -62,7 +67,7 @@ class Entry:
 
     @property
     def visibility(self) -> str:
-        return self.collection.visibility(self.meta)
+        return self.collection.visibility(self.meta, self.workflow)
 
     @property
     def is_public(self) -> bool:
@@ -161,20 +166,25 @@ def load_file(collection: Collection, path: Path, project: Project,
     rel = project.rel(path)
     doc, found = parse_document(path, rel)
     problems.extend(found)
-    return _entry(collection, path, rel, doc)
+    return entry_of(collection, path, rel, doc, read_workflow(project.data_dir))
 
 
-def _entry(collection: Collection, path: Path, rel: str, doc: SplitDocument | None) -> Entry:
+def entry_of(collection: Collection, path: Path, rel: str, doc: SplitDocument | None,
+             workflow: Workflow) -> Entry:
+    """The entry of a split file (None: unreadable), its links parsed."""
     if doc is None:
-        return Entry(collection, path, rel, {}, "", 1, {}, parsed=False)
+        return Entry(collection, path, rel, {}, "", 1, {}, parsed=False, workflow=workflow)
     return Entry(collection, path, rel, doc.meta or {}, doc.body, doc.body_line, doc.lines,
-                 parsed=doc.meta is not None)
+                 parsed=doc.meta is not None,
+                 links=markdown_links.parse(doc.body, doc.body_line, rel), workflow=workflow)
 
 
-def _piece(kind: str, path: Path, rel: str, doc: SplitDocument | None) -> Piece:
+def piece_of(kind: str, path: Path, rel: str, doc: SplitDocument | None) -> Piece:
+    """The tender piece of a split file (None: unreadable), its links parsed."""
     if doc is None:
         return Piece(kind, path, rel, {}, "", 1, {})
-    return Piece(kind, path, rel, doc.meta or {}, doc.body, doc.body_line, doc.lines)
+    return Piece(kind, path, rel, doc.meta or {}, doc.body, doc.body_line, doc.lines,
+                 markdown_links.parse(doc.body, doc.body_line, rel))
 
 
 SYMLINK_REFUSED = ("lien symbolique refusé : un dossier de contenu ne contient que des "
@@ -286,12 +296,16 @@ def _plan(project: Project, problems: ProblemList) -> list[_Job]:
     return jobs
 
 
-def load_entries(project: Project, problems: ProblemList) -> list[Entry]:
-    """All entries of all collections, in a stable order (pieces attached to their tender)."""
-    return entries_from_jobs(_plan(project, problems), problems)
+def load_entries(project: Project, problems: ProblemList,
+                 workflow: Workflow | None = None) -> list[Entry]:
+    """All entries of all collections, in a stable order (pieces attached to their tender);
+    ``workflow``: the project's statuts.yml, read here when not given."""
+    return entries_from_jobs(_plan(project, problems), problems,
+                             workflow if workflow is not None else read_workflow(project.data_dir))
 
 
-def entries_from_jobs(jobs: list[_Job], problems: ProblemList) -> list[Entry]:
+def entries_from_jobs(jobs: list[_Job], problems: ProblemList,
+                      workflow: Workflow) -> list[Entry]:
     """Parse planned files into entries; a piece's ``parent`` indexes ``jobs``."""
     entries: list[Entry] = []
     by_job: dict[int, Entry] = {}
@@ -300,10 +314,10 @@ def entries_from_jobs(jobs: list[_Job], problems: ProblemList) -> list[Entry]:
         doc, found = parse_document(path, job.rel, required=job.piece is None)
         problems.extend(found)
         if job.piece is None:
-            by_job[index] = _entry(job.collection, path, job.rel, doc)
+            by_job[index] = entry_of(job.collection, path, job.rel, doc, workflow)
             entries.append(by_job[index])
         else:
-            by_job[job.parent].pieces.append(_piece(job.piece, path, job.rel, doc))
+            by_job[job.parent].pieces.append(piece_of(job.piece, path, job.rel, doc))
     return entries
 
 

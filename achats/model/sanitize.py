@@ -29,6 +29,8 @@ from html.parser import HTMLParser
 
 import nh3
 
+from achats.model.links import code_lines
+
 # The extensions of mkdocs.yml (markdown_extensions) that shape the HTML a text becomes;
 # tests/test_inert_content.py checks both lists agree.
 MARKDOWN_EXTENSIONS = ["abbr", "attr_list", "md_in_html", "tables", "toc", "admonition",
@@ -244,7 +246,6 @@ def _may_hold_markup(text: str) -> bool:
 
 
 _MARKDOWN = None
-_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 
 
 def markdown_html(text: str) -> str:
@@ -282,16 +283,9 @@ def _locate(findings: list[Finding], text: str, first_line: int) -> list[tuple[i
     holding one of its needles, raw or with entities decoded; else the text's first line."""
     lines = text.split("\n")
     folded = [(line.lower(), html.unescape(line).lower()) for line in lines]
-    # Lines of fenced code blocks show markup as text: never where a finding comes from.
-    fence = None
-    for index, line in enumerate(lines):
-        marker = _FENCE.match(line)
-        if fence is None and marker:
-            fence = marker.group(1)
-            folded[index] = ("", "")
-        elif fence is not None:
-            if line.strip().startswith(fence):
-                fence = None
+    # Lines of code blocks show markup as text: never where a finding comes from.
+    for index, is_code in enumerate(code_lines(lines)):
+        if is_code:
             folded[index] = ("", "")
     resume: dict[tuple, int] = {}
     out = []

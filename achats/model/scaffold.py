@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import unicodedata
 from pathlib import Path
 
 import frontmatter
 
+from achats.files import write_atomically
 from achats.model.load import Entry
 from achats.problems import AchatsError
 from achats.project import Project
@@ -21,6 +20,8 @@ PIECE_TITLES = {"rc.md": "Règlement de la consultation",
 
 
 def slugify(title: str, limit: int = 60) -> str:
+    """The one way a name becomes a slug (file and folder names of new entries, the tags
+    page's anchors): accents dropped, lowercase ASCII letters and digits between dashes."""
     ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return slug[:limit].rstrip("-") or "fiche"
@@ -72,21 +73,11 @@ def scaffold(project: Project, collection_name: str, title: str,
             path.parent.mkdir(parents=True, exist_ok=True)
             text = frontmatter.dumps(frontmatter.Post(file_body, **file_meta),
                                      sort_keys=False) + "\n"
-            _write_new(path, text)
+            # whole or not at all, and never over a file that appeared meanwhile
+            write_atomically(path, text, newline="\n", replace=False)
             written.append(path)
     except BaseException:
         for path in written:  # all or nothing
             path.unlink(missing_ok=True)
         raise
     return written
-
-
-def _write_new(path: Path, text: str) -> None:
-    """Write through a temporary file so an interrupted write leaves nothing half-written."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".achats-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.link(tmp, path)  # fails if the target appeared meanwhile: never overwrite
-    finally:
-        os.unlink(tmp)

@@ -37,6 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from achats.files import write_atomically
 from achats.model.fingerprint import fingerprint
 from achats.problems import AchatsError, ProblemList
 from achats.project import DATA_DIR, Project
@@ -425,11 +426,8 @@ class SignatureCache:
     def save(self) -> None:
         if self.now == self.before:
             return
-        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary.write_text("".join(f"{k}\n" for k in sorted(self.now)),
-                                 encoding="ascii")
-            os.replace(temporary, self.path)
+            write_atomically(self.path, "".join(f"{k}\n" for k in sorted(self.now)))
         except OSError:
-            temporary.unlink(missing_ok=True)
+            pass  # a cache: the next run verifies afresh

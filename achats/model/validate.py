@@ -8,7 +8,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from achats.model import links
 from achats.model.fingerprint import fingerprint
+from achats.model.links import ESCAPED_ID_LINK, OTHER_LINK, outside_code
 from achats.model.load import Entry, entries_from_jobs, jobs_from_groups, load_entries, plan_in_groups
 from achats.problems import WARNING, ProblemList
 from achats.model.sanitize import body_findings, text_findings
@@ -20,37 +22,20 @@ from achats.model.signatures import Claim, check_claims, claim_of
 from achats.model.obligations import check_obligations, facts_of
 from achats.model.yamlsource import line_of
 
-ID_LINK = re.compile(r"\[\[([A-Z]{2}-\d{3,})(?:\|([^\]\n]+))?\]\]")
-FENCE = re.compile(r"^\s*(```|~~~)")
-# [label](relative/path.md#anchor): a link between source files, as editors and GitLab's web
-# view write them (no scheme, not absolute); the label without brackets.
-SOURCE_LINK = re.compile(r"\[([^\]\n]*)\]\(\s*([^()\s:#]+\.md)(#[^()\s]*)?\s*\)")
 SOURCE_PATH = ("chemin",)  # Ref.prefixes of a relative link: its target is a path, not an ID
-
-
-def source_target(folder: str, target: str) -> str | None:
-    """The project-relative path a relative link from ``folder`` designates (None for an
-    absolute link or one that leaves the project)."""
-    if target.startswith("/"):
-        return None
-    resolved = posixpath.normpath(posixpath.join(folder, target))
-    return None if resolved == ".." or resolved.startswith("../") else resolved
-
-
-# Any other relative link (images, files, folders): MkDocs resolves it from the page's
-# place in the site and warns (a refusal in strict mode) when it is not a file of the site.
-OTHER_LINK = re.compile(r"\]\(\s*([^()\s]+?)\s*(?:\"[^\"]*\"\s*)?\)")
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
 def iter_site_links(body: str, first_line: int, site_uri: str):
     """(line, target as written, path in the pages folder or None, is a folder) for every
-    relative link that is not to a .md file, outside code; ``site_uri`` is the page's
-    place in the site (the pages folder's tree)."""
+    relative link that is not to a .md file (images, files, folders), outside code;
+    ``site_uri`` is the page's place in the site (the pages folder's tree). MkDocs resolves
+    such a link from that place and warns (a refusal in strict mode) when it is not a file
+    of the site."""
     if "](" not in body:
         return
     folder = posixpath.dirname(site_uri)
-    for line, match in _outside_code(body, OTHER_LINK, first_line):
+    for line, match in outside_code(body, OTHER_LINK, first_line):
         target = match.group(1).split("#", 1)[0].split("?", 1)[0]
         if (not target or target.startswith("/") or _SCHEME.match(target)
                 or target.endswith(".md")):
@@ -88,16 +73,6 @@ def _site_link_refs(rel: str, body: str, first_line: int, report_line, source) -
     return refs
 
 
-def iter_source_links(body: str, first_line: int, source: str):
-    """(line, target as written, project-relative path or None) for every relative Markdown
-    link to a .md file outside code, written in the file ``source``."""
-    if "](" not in body or ".md" not in body:
-        return
-    folder = posixpath.dirname(source)
-    for line, match in _outside_code(body, SOURCE_LINK, first_line):
-        yield line, match.group(2), source_target(folder, match.group(2))
-
-
 @dataclass
 class CheckResult:
     project: Project
@@ -125,7 +100,7 @@ def check_project(project: Project, parallel: bool = False, cache: bool = False,
     vocab = load_vocabularies(project.data_dir, DATA_DIR, problems)
     if parallel or cache:
         return _check_by_group(project, vocab, problems, parallel, cache, signature_cache)
-    entries = load_entries(project, problems)
+    entries = load_entries(project, problems, vocab.workflow)
     validate_entries(entries, vocab, problems, project.root)
     check_claims(project, [c for e in entries if e.parsed and (c := claim_of(e))], problems,
                  cache=signature_cache)
@@ -185,7 +160,7 @@ def _check_groups(args) -> list[tuple]:
         problems = ProblemList()
         refs: list[Ref] = []
         record = None
-        for entry in entries_from_jobs(jobs_from_groups([group]), problems):
+        for entry in entries_from_jobs(jobs_from_groups([group]), problems, vocab.workflow):
             refs += check_entry(entry, vocab, problems)
             if entry.parsed:
                 record = record_of(entry)
@@ -233,57 +208,19 @@ def validate_pages(project: Project, ids: set, problems: ProblemList,
                 problems.add(rel, line_of(doc.lines, field), field, message)
         _unsafe_body(doc.body, doc.body_line,
                      lambda line, message: problems.add(rel, line, "texte", message))
-        for line, target, _label in iter_body_links(doc.body, doc.body_line):
-            if target not in ids:
-                problems.add(rel, line, "texte", f"référence inconnue « {target} » : aucune "
-                             "fiche ne porte cet identifiant.")
-        for line, written, path in iter_source_links(doc.body, doc.body_line, rel):
-            if not link_target_exists(path or written, rels, project.root):
-                problems.add(rel, line, "texte", unknown_link(path or written))
+        found = links.parse(doc.body, doc.body_line, rel)
+        for link in found.ids:
+            if link.target not in ids:
+                problems.add(rel, link.line, "texte", f"référence inconnue « {link.target} » : "
+                             "aucune fiche ne porte cet identifiant.")
+        for link in found.sources:
+            if not link_target_exists(link.path or link.written, rels, project.root):
+                problems.add(rel, link.line, "texte", unknown_link(link.path or link.written))
         for ref in _site_link_refs(rel, doc.body, doc.body_line,
                                    lambda line, message: problems.add(rel, line, "texte",
                                                                       message), (None, False)):
             if not link_target_exists(ref.target, rels, project.root):
                 problems.add(rel, ref.line, "texte", unknown_link(ref.target))
-
-
-def _code_spans(body: str) -> list[tuple[int, int]]:
-    """Character ranges of fenced code blocks and inline code spans."""
-    spans, start, offset = [], None, 0
-    if "```" in body or "~~~" in body:
-        for line in body.split("\n"):
-            if FENCE.match(line):
-                if start is None:
-                    start = offset
-                else:
-                    spans.append((start, offset + len(line)))
-                    start = None
-            offset += len(line) + 1
-        if start is not None:
-            spans.append((start, len(body)))
-    if "`" in body:
-        spans += [m.span() for m in re.finditer(r"`[^`\n]*`", body)]
-    return spans
-
-
-def _outside_code(body: str, pattern: re.Pattern, first_line: int):
-    """(file line, match) for each match of ``pattern`` outside code."""
-    spans = None
-    for match in pattern.finditer(body):
-        if spans is None:
-            spans = _code_spans(body)
-        position = match.start()
-        if any(a <= position < b for a, b in spans):
-            continue
-        yield first_line + body.count("\n", 0, position), match
-
-
-def iter_body_links(body: str, first_line: int):
-    """(line, target id, label or None) for every [[ID]] outside code blocks."""
-    if "[[" not in body:
-        return
-    for line, match in _outside_code(body, ID_LINK, first_line):
-        yield line, match.group(1), match.group(2)
 
 
 def _unsafe_body(body: str, first_line: int, report_line) -> None:
@@ -292,24 +229,23 @@ def _unsafe_body(body: str, first_line: int, report_line) -> None:
         report_line(line, message)
 
 
+_TITLE = re.compile(r"^# ", re.MULTILINE)
+
+
 def _no_title_in_body(body: str, first_line: int, report_line) -> None:
     """The page title comes from `titre`; a level-1 heading in the body would repeat it."""
     if not (body.startswith("# ") or "\n# " in body):
         return
-    for line, _match in _outside_code(body, re.compile(r"^# ", re.MULTILINE), first_line):
+    for line, _match in outside_code(body, _TITLE, first_line):
         report_line(line, "titre de niveau 1 dans le texte : le titre de la page vient du "
                     "champ « titre » ; supprimez cette ligne ou passez-la en « ## ».",
                     severity=WARNING)
 
 
-# [[ID]] escaped by a rich-text editor (Decap's, for one): the page would show it as text.
-_ESCAPED_LINK = re.compile(r"\\\[\\?\[([A-Za-z]{2}-\d{3,})(?:\|[^\]\n]*)?\\?\]\\?\]")
-
-
 def _escaped_links(body: str, first_line: int, report_line) -> None:
     if "\\[" not in body:
         return
-    for line, match in _outside_code(body, _ESCAPED_LINK, first_line):
+    for line, match in outside_code(body, ESCAPED_ID_LINK, first_line):
         report_line(line, f"lien échappé « {match.group()} » : la page l'afficherait tel "
                     f"quel. Écrivez [[{match.group(1)}]], sans barre oblique inverse.")
 
@@ -433,11 +369,7 @@ def check_entry(entry: Entry, vocab: Vocabularies, problems: ProblemList) -> lis
     _unsafe_body(entry.body, entry.body_line, report_body)
     _no_title_in_body(entry.body, entry.body_line, report_body)
     _escaped_links(entry.body, entry.body_line, report_body)
-    refs += [Ref(entry.rel, "texte", line, target, (), *source)
-             for line, target, _label in iter_body_links(entry.body, entry.body_line)]
-    refs += [Ref(entry.rel, "texte", line, path or written, SOURCE_PATH, *source)
-             for line, written, path in iter_source_links(entry.body, entry.body_line,
-                                                          entry.rel)]
+    refs += _link_refs(entry.rel, entry.links, source)
     refs += _site_link_refs(entry.rel, entry.body, entry.body_line, report_body, source)
     for piece in entry.pieces:
         pctx = CheckContext(vocab.vocabularies, vocab.articles)
@@ -447,16 +379,19 @@ def check_entry(entry: Entry, vocab: Vocabularies, problems: ProblemList) -> lis
         _unsafe_body(piece.body, piece.body_line,
                      lambda line, message, _p=piece: problems.add(_p.rel, line, "texte",
                                                                  message))
-        refs += [Ref(piece.rel, "texte", line, target, (), *source)
-                 for line, target, _label in iter_body_links(piece.body, piece.body_line)]
-        refs += [Ref(piece.rel, "texte", line, path or written, SOURCE_PATH, *source)
-                 for line, written, path in iter_source_links(piece.body, piece.body_line,
-                                                              piece.rel)]
+        refs += _link_refs(piece.rel, piece.links, source)
         refs += _site_link_refs(piece.rel, piece.body, piece.body_line,
                                 lambda line, message, _p=piece:
                                 problems.add(_p.rel, line, "texte", message), source)
     _collection_rules(entry, report)
     return refs
+
+
+def _link_refs(rel: str, found: links.Links, source: tuple) -> list[Ref]:
+    """The references of a text's [[ID]] and relative links (checked once all is known)."""
+    return ([Ref(rel, "texte", link.line, link.target, (), *source) for link in found.ids]
+            + [Ref(rel, "texte", link.line, link.path or link.written, SOURCE_PATH, *source)
+               for link in found.sources])
 
 
 def check_across(records: list[Record], refs: list[Ref], problems: ProblemList,
@@ -558,7 +493,7 @@ def used_clause_ids(tender: Entry) -> list[str]:
         if isinstance(value, str) and value.startswith("CL-") and value not in ids:
             ids.append(value)
     for piece in tender.pieces:
-        for _line, target, _label in iter_body_links(piece.body, piece.body_line):
+        for target in piece.links.targets():
             if target.startswith("CL-") and target not in ids:
                 ids.append(target)
     return ids

@@ -7,6 +7,7 @@ from collections import defaultdict
 
 from achats.index.graph import FACETS
 from achats.model.load import Entry
+from achats.model.scaffold import slugify
 from achats.render.context import RenderContext, esc, href, rel, uri_of
 from achats.render.entry import facet_uri
 from achats.render.html import html_list, html_table, raw
@@ -145,13 +146,18 @@ def legal_index(ctx: RenderContext) -> str:
     return "\n".join(out)
 
 
+def _opening(title: str, intro: str) -> list[str]:
+    """A catalogue page's first lines: its title, then what it holds."""
+    return [f"# {title}\n", f"{intro}\n"]
+
+
 def guide_index(ctx: RenderContext) -> str:
     uri = "guides/index.md"
     chapters = ctx.graph.of("guide")
-    out = ["# Guide des achats durables\n",
-           "Les chapitres sont rangés selon les étapes du processus d'achat. Pour une "
-           f"première lecture, suivez le [parcours nouveaux arrivants]"
-           f"({rel(uri, 'parcours/index.md')}).\n"]
+    out = _opening("Guide des achats durables",
+                   "Les chapitres sont rangés selon les étapes du processus d'achat. Pour une "
+                   f"première lecture, suivez le [parcours nouveaux arrivants]"
+                   f"({rel(uri, 'parcours/index.md')}).")
     for step, label in ctx.vocab.vocabularies.get("etapes", {}).items():
         here = sorted((c for c in chapters if c.meta.get("etape") == step),
                       key=lambda c: (c.meta.get("ordre") or 0, c.id))
@@ -167,9 +173,9 @@ def guide_index(ctx: RenderContext) -> str:
 def tender_memory(ctx: RenderContext) -> str:
     uri = "marches/index.md"
     tenders = ctx.graph.of("marche")
-    out = ["# Mémoire des marchés\n",
-           "Les marchés écrits dans le wiki-marché : procédure, montant, clauses utilisées et "
-           "résultat.\n"]
+    out = _opening("Mémoire des marchés",
+                   "Les marchés écrits dans le wiki-marché : procédure, montant, clauses "
+                   "utilisées et résultat.")
     if not tenders:
         out.append("_Aucun marché._\n")
         return "\n".join(out)
@@ -193,9 +199,9 @@ def tender_memory(ctx: RenderContext) -> str:
 def report_catalogue(ctx: RenderContext) -> str:
     uri = "rapports/index.md"
     reports = sorted(ctx.graph.of("rapport"), key=lambda e: e.id)
-    out = ["# Rapports d'étonnement\n",
-           "Ce que les agents ont retenu de leurs visites chez des fournisseurs "
-           "(micro-voyages d'étude).\n"]
+    out = _opening("Rapports d'étonnement",
+                   "Ce que les agents ont retenu de leurs visites chez des fournisseurs "
+                   "(micro-voyages d'étude).")
     if not reports:
         out.append("_Aucun rapport publié._\n")
     items = []
@@ -234,7 +240,6 @@ def apero_archive(ctx: RenderContext) -> str:
 
 
 def tags_page(ctx: RenderContext) -> str:
-    from achats.model.scaffold import slugify
     uri = "tags.md"
     by_tag: dict[str, list[Entry]] = defaultdict(list)
     for e in ctx.graph.entries:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field as dc_field
 from achats.index.graph import Graph
 from achats.model.load import Entry, Piece
 from achats.project import PAGES_DIR
-from achats.model.validate import FENCE, ID_LINK, SOURCE_LINK, source_target
+from achats.model.links import ID_LINK, SOURCE_LINK, change_outside_code, source_target
 from achats.variant import INTERNAL_PLACEHOLDER, INTRANET
 
 
@@ -153,43 +153,23 @@ class RenderContext:
                 f"{entry.collection.url_folder}/{entry.slug}/{piece_name}"
             return f"[{label}]({rel(from_uri, uri)}{anchor})"
 
-        return _outside_fences(body, lambda line: SOURCE_LINK.sub(replace, line)
-                               if "](" in line else line)
+        return change_outside_code(body, lambda part: SOURCE_LINK.sub(replace, part)
+                                   if "](" in part else part)
 
     def resolve_body(self, body: str, from_uri: str, source: str | None = None) -> str:
         """Replace [[ID]] and [[ID|texte]] outside code blocks by links (or plain text);
         with ``source`` (the file the body comes from), relative links to source files too."""
         if source is not None:
             body = self.resolve_source_links(body, from_uri, source)
-        out, in_fence = [], False
-        for line in body.split("\n"):
-            if FENCE.match(line):
-                in_fence = not in_fence
-            if not in_fence and "[[" in line:
-                # Inline code keeps the syntax as written (the contributors' guide shows it).
-                parts = re.split(r"(`[^`]*`)", line)
-                line = "".join(
-                    part if part.startswith("`") else ID_LINK.sub(
-                        lambda m: self.link_id(from_uri, m.group(1), m.group(2)), part)
-                    for part in parts)
-            out.append(line)
-        return "\n".join(out)
+        if "[[" not in body:
+            return body
+        # Code keeps the syntax as written (the contributors' guide shows it).
+        return change_outside_code(body, lambda part: ID_LINK.sub(
+            lambda m: self.link_id(from_uri, m.group(1), m.group(2)), part)
+            if "[[" in part else part)
 
 
 PAGES_PREFIX = PAGES_DIR + "/"
-
-
-def _outside_fences(body: str, change) -> str:
-    """``change`` applied to each line outside code blocks and inline code."""
-    out, in_fence = [], False
-    for line in body.split("\n"):
-        if FENCE.match(line):
-            in_fence = not in_fence
-        elif not in_fence:
-            parts = re.split(r"(`[^`]*`)", line)
-            line = "".join(part if part.startswith("`") else change(part) for part in parts)
-        out.append(line)
-    return "\n".join(out)
 
 
 def page_url(uri: str) -> str:

@@ -7,6 +7,7 @@ import datetime as dt
 from achats.model.fingerprint import fingerprint
 from achats.index.graph import FACETS, Graph
 from achats.model.load import Entry
+from achats.model.scaffold import slugify
 from achats.model.signatures import DEMONSTRATION_PRINCIPAL
 from achats.render.context import RenderContext, esc, href, piece_uri, rel, uri_of
 from achats.render.html import html_list, html_table, raw
@@ -15,7 +16,7 @@ from achats.render.search_meta import search_block
 COLLECTION_HEADINGS = {"guide": "Chapitres du guide", "clause": "Clauses",
                        "marche": "Marchés", "rapport": "Rapports d'étonnement",
                        "apero": "Apéros-défis"}
-# Front-matter field -> URL segment of its facet pages (one source of truth: graph.FACETS).
+# Front-matter field -> URL segment of its facet pages (graph.FACETS, from the schema).
 FACET_SEGMENTS = {field: segment for field, _vocab, segment, _label in FACETS}
 
 
@@ -102,17 +103,12 @@ def card(ctx: RenderContext, entry: Entry, uri: str) -> str:
     if meta.get("tags"):
         tags = href(uri, "tags.md")
         rows.append(("Mots-clés", ", ".join(
-            f'<a href="{tags}#{_anchor(t)}">{esc(t)}</a>' for t in meta["tags"])))
+            f'<a href="{tags}#{slugify(t)}">{esc(t)}</a>' for t in meta["tags"])))
     body = "".join(f"<tr><th scope=\"row\">{label}</th><td>{value}</td></tr>"
                    for label, value in rows)
     return raw('<div class="achats-fiche md-typeset__scrollwrap"><div class="md-typeset__table">'
                '<table><caption class="achats-invisible">Fiche</caption>'
                f"<tbody>{body}</tbody></table></div></div>")
-
-
-def _anchor(text: str) -> str:
-    from achats.model.scaffold import slugify
-    return slugify(text)
 
 
 def backlinks(ctx: RenderContext, entry: Entry, uri: str) -> str:

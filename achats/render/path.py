@@ -20,6 +20,7 @@ import posixpath
 import re
 from dataclasses import fields
 
+from achats.model.links import change_outside_code, code_lines
 from achats.render.context import RenderContext, esc, href, rel, uri_of
 
 INDEX_URI = "parcours/index.md"
@@ -30,7 +31,6 @@ PDF_PATH = f"parcours/{PDF_NAME}"
 DEFAULT_TITLE = "Parcours nouveaux arrivants"
 
 _HEADING = re.compile(r"^(#{1,6})(\s|$)")
-_FENCE = re.compile(r"^\s*(```|~~~)")
 # An inline Markdown link or image target: ](target) or ](target "title").
 _LINK_TARGET = re.compile(r"\]\(\s*<?([^)\s>]+)>?((?:\s+\"[^\"]*\")?\s*)\)")
 _EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|/|#)", re.IGNORECASE)
@@ -143,32 +143,24 @@ def _rebase_links(body: str, from_uri: str, anchors_by_uri: dict) -> str:
         new = rel(PRINT_URI, resolved) + (f"#{fragment}" if fragment else "")
         return f"]({new}{rest})"
 
-    out, in_fence = [], False
-    for line in body.split("\n"):
-        if _FENCE.match(line):
-            in_fence = not in_fence
-        elif not in_fence and "](" in line:
-            line = _LINK_TARGET.sub(rebase, line)
-        out.append(line)
-    return "\n".join(out)
+    if "](" not in body:
+        return body
+    return change_outside_code(body, lambda part: _LINK_TARGET.sub(rebase, part)
+                               if "](" in part else part)
 
 
 def _shift_headings(body: str) -> str:
     """Drop a leading level-1 heading (the chapter title) and push the others one level down.
 
-    Outside fenced code only; a heading already at level 6 stays at 6.
+    Outside code only; a heading already at level 6 stays at 6.
     """
     lines = body.split("\n")
     first = next((k for k, line in enumerate(lines) if line.strip()), None)
     if first is not None and re.match(r"^#(\s|$)", lines[first]):
         del lines[first]
-    out, in_fence = [], False
-    for line in lines:
-        if _FENCE.match(line):
-            in_fence = not in_fence
-        elif not in_fence and _HEADING.match(line) and not line.startswith("######"):
-            line = "#" + line
-        out.append(line)
+    out = [("#" + line) if not is_code and _HEADING.match(line)
+           and not line.startswith("######") else line
+           for line, is_code in zip(lines, code_lines(lines))]
     return "\n".join(out).strip()
 
 

@@ -19,16 +19,10 @@ from achats.render.context import RenderContext
 META_KIND = "fiche"
 META_ID = "identifiant"
 
-# Filter key -> (front-matter field, vocabulary or None when the value is its own label).
-CLAUSE_FILTERS = {
-    "pilier": ("piliers", "piliers"),
-    "type": ("type", "types_clause"),
-    "famille": ("familles", "familles"),
-    "catégorie": ("categories", "categories_achat"),
-    "article": ("base_legale", None),
-    "procédure": ("procedures", "procedures"),
-    "statut": ("statut", "statuts_clause"),
-}
+# Filter key -> (front-matter field, vocabulary or None when the value is its own label):
+# the clause facets the schema declares as search filters (Facet.search).
+CLAUSE_FILTERS = {f.facet.search: (f.name, f.vocabulary)
+                  for f in COLLECTIONS["clause"].facets if f.facet.search}
 KIND_FILTER = "fiche"  # on every entry page: clause, chapter, tender, report, apéro-défi
 
 

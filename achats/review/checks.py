@@ -33,35 +33,15 @@ from achats.model.fingerprint import fingerprint
 from achats.index.graph import REFERENCE_FIELDS
 from achats.git.history import GitError, blob_text, read_blobs, run_git, write_atomically
 from achats.git.identifiers import IdHistory, read_id_history
-from achats.model.load import SKIPPED_NAMES, Entry, Piece, split_front_matter
+from achats.model.load import SKIPPED_NAMES, Entry, entry_of, piece_of, split_front_matter
 from achats.problems import AchatsError, ProblemList
 from achats.project import Project
 from achats.model.schema import COLLECTIONS, PIECES
-from achats.model.schema.collections import PUBLISHED_TENDER
+from achats.model.schema.workflow import read_workflow
 from achats.model.signatures import (OPTION as NAMESPACE_OPTION, PRINCIPAL, PRINCIPAL_HELP, SIGNERS_FILE,
                          Claim, allowed_signers_text, claim_of, normal_signature,
                          read_signers, sign, verify_with_signers_text)
-from achats.model.validate import check_project, iter_body_links
-
-# Allowed status changes within one merge request (a status may also stay as it is).
-TRANSITIONS = {
-    "clause": {
-        "proposee": {"a_valider"},
-        "a_valider": {"validee", "proposee"},
-        # A validated text that changes goes back to the legal service (achats check says so).
-        "validee": {"retiree", "a_valider"},
-        "retiree": set(),
-    },
-    "marche": {
-        "brouillon": {"en_revue"},
-        "en_revue": {"valide", "brouillon"},
-        "valide": {"publie"},
-        "publie": {"attribue", "infructueux"},
-        "attribue": {"evalue"},
-        "infructueux": {"evalue"},
-        "evalue": set(),
-    },
-}
+from achats.model.validate import check_project
 
 # Errors of `achats check` that `achats validate` itself repairs.
 REPAIRED_BY_VALIDATION = {"validation", "validation.empreinte", "validation.signature"}
@@ -112,6 +92,7 @@ def entries_from_files(project: Project, files: dict[str, str]) -> list[Entry]:
     """Entries (tenders with their pieces) from file texts keyed by project path."""
     entries: dict[str, Entry] = {}
     pieces: list[tuple[str, str, str]] = []  # tender folder, kind, rel
+    workflow = read_workflow(project.data_dir)  # today's life cycle, for every version
     for rel in sorted(files):
         parts = rel.split("/")
         for collection in COLLECTIONS.values():
@@ -123,24 +104,22 @@ def entries_from_files(project: Project, files: dict[str, str]) -> list[Entry]:
             if name in SKIPPED_NAMES or name.startswith(("_", ".")):
                 continue
             if not collection.in_folders and len(rest) == 1:
-                entries[rel] = _entry(collection, project, rel, files[rel])
+                entries[rel] = _entry(collection, project, rel, files[rel], workflow)
             elif collection.in_folders and len(rest) == 2 and name == "index.md":
-                entries[rel] = _entry(collection, project, rel, files[rel])
+                entries[rel] = _entry(collection, project, rel, files[rel], workflow)
             elif collection.in_folders and len(rest) == 2 and name in PIECES:
                 pieces.append(("/".join(parts[:-1]), PIECES[name], rel))
     for folder, kind, rel in pieces:
         owner = entries.get(f"{folder}/index.md")
         if owner is not None:
             doc = split_front_matter(files[rel], rel, ProblemList(), required=False)
-            owner.pieces.append(Piece(kind, project.root / rel, rel, doc.meta or {}, doc.body,
-                                      doc.body_line, doc.lines))
+            owner.pieces.append(piece_of(kind, project.root / rel, rel, doc))
     return list(entries.values())
 
 
-def _entry(collection, project: Project, rel: str, text: str) -> Entry:
-    doc = split_front_matter(text, rel, ProblemList())
-    return Entry(collection, project.root / rel, rel, doc.meta or {}, doc.body, doc.body_line,
-                 doc.lines, parsed=doc.meta is not None)
+def _entry(collection, project: Project, rel: str, text: str, workflow) -> Entry:
+    return entry_of(collection, project.root / rel, rel,
+                    split_front_matter(text, rel, ProblemList()), workflow)
 
 
 def _renames(project: Project, base: str, head: str | None
@@ -368,12 +347,12 @@ def _citations(entries: list[Entry]) -> dict[str, list[tuple[str, int]]]:
                 if isinstance(target, str) and target != entry.id:
                     found.setdefault(target, []).append(
                         (entry.rel, entry.line(f"{field}[{index}]")))
-        for line, target, _label in iter_body_links(entry.body, entry.body_line):
-            if target != entry.id:
-                found.setdefault(target, []).append((entry.rel, line))
+        for link in entry.links.ids:
+            if link.target != entry.id:
+                found.setdefault(link.target, []).append((entry.rel, link.line))
         for piece in entry.pieces:
-            for line, target, _label in iter_body_links(piece.body, piece.body_line):
-                found.setdefault(target, []).append((piece.rel, line))
+            for link in piece.links.ids:
+                found.setdefault(link.target, []).append((piece.rel, link.line))
     return found
 
 
@@ -386,7 +365,8 @@ def _check_removed(old: Entry, places: list, label: str, problems: ProblemList) 
                      f"d'identifiant, mais elle est encore citée : {where}{more}. Gardez-la "
                      "(une clause abandonnée passe au statut « retiree ») ou retirez ces "
                      "renvois.")
-    if old.collection.name == "marche" and old.meta.get("statut") in PUBLISHED_TENDER:
+    if old.collection.name == "marche" and \
+            old.meta.get("statut") in old.workflow.published_tender:
         problems.add(old.rel, old.line("id"), "id",
                      f"le marché {old.id} était « {old.meta.get('statut')} » dans {label} : "
                      "un marché publié reste dans la mémoire des marchés, il ne se supprime "
@@ -394,7 +374,9 @@ def _check_removed(old: Entry, places: list, label: str, problems: ProblemList) 
 
 
 def _check_status(old: Entry, new: Entry, label: str, problems: ProblemList) -> None:
-    allowed = TRANSITIONS.get(new.collection.name)
+    # Allowed status changes within one merge request (content/data/statuts.yml); a status
+    # may also stay as it is.
+    allowed = new.workflow.transitions.get(new.collection.name)
     before, after = old.meta.get("statut"), new.meta.get("statut")
     if allowed is None or before == after or before not in allowed or after not in allowed:
         return  # unknown statuses are `achats check`'s business
@@ -408,7 +390,7 @@ def _check_status(old: Entry, new: Entry, label: str, problems: ProblemList) -> 
 
 def _check_pieces(old: Entry, new: Entry, label: str, problems: ProblemList) -> None:
     status = old.meta.get("statut")
-    if status not in PUBLISHED_TENDER:
+    if status not in old.workflow.published_tender:
         return
     before = {p.path.name: p for p in old.pieces}
     after = {p.path.name: p for p in new.pieces}

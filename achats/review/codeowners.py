@@ -23,12 +23,10 @@ import difflib
 import re
 from pathlib import Path
 
-import yaml
-
 from achats.git.history import write_atomically
 from achats.model.load import Entry
 from achats.problems import AchatsError
-from achats.project import Project
+from achats.project import Project, parse_site_config, site_settings
 from achats.model.schema import COLLECTIONS
 from achats.model.validate import check_project
 
@@ -71,33 +69,19 @@ HEADER = """\
 """
 
 
-class _ConfigLoader(yaml.SafeLoader):
-    """Reads mkdocs.yml while ignoring MkDocs' own tags (!ENV, !relative, !!python/name)."""
-
-
-_ConfigLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
-_ConfigLoader.add_multi_constructor("tag:yaml.org,2002:python/",
-                                    lambda loader, suffix, node: None)
-
-
 def configured_owners(project: Project) -> dict[str, list[str]]:
     """``extra.proprietaires`` of mkdocs.yml, each value as a list of checked handles."""
-    path = project.root / "mkdocs.yml"
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise AchatsError(f"mkdocs.yml illisible : {exc}") from None
-    return owners_from_text(text)
+    return owners_of(project.site_config())
 
 
 def owners_from_text(text: str) -> dict[str, list[str]]:
     """The owners configured in the text of a mkdocs.yml (defaults filled in)."""
-    try:
-        config = yaml.load(text, Loader=_ConfigLoader) or {}
-    except yaml.YAMLError as exc:
-        raise AchatsError(f"mkdocs.yml illisible : {exc}") from None
-    extra = config.get("extra") if isinstance(config, dict) else None
-    owners = (extra or {}).get("proprietaires") or {} if isinstance(extra or {}, dict) else {}
+    return owners_of(parse_site_config(text))
+
+
+def owners_of(config: dict) -> dict[str, list[str]]:
+    """The owners configured in a parsed mkdocs.yml (defaults filled in)."""
+    owners = site_settings(config).get("proprietaires") or {}
     if not isinstance(owners, dict):
         raise AchatsError("mkdocs.yml: extra.proprietaires: une suite « dossier: @équipe » "
                           "est attendue.")

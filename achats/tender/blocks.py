@@ -15,7 +15,7 @@ from dataclasses import dataclass, field as dc_field
 import markdown
 
 from achats.problems import AchatsError
-from achats.model.validate import ID_LINK
+from achats.model.links import ID_LINK
 
 # Parameters left for the buyer to fill: "[à fixer]", "[montant à fixer]"…, possibly over
 # several source lines of one paragraph; not "[[ID]]".

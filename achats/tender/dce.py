@@ -21,12 +21,12 @@ import zipfile
 from dataclasses import dataclass, field as dc_field
 from pathlib import Path
 
+from achats.files import atomic_output
 from achats.model.fingerprint import fingerprint
 from achats.model.load import Entry, Piece, load_entries
 from achats.problems import WARNING, AchatsError, ProblemList
 from achats.project import DATA_DIR, Project
 from achats.model.schema import PIECES, load_vocabularies
-from achats.model.validate import iter_body_links
 from achats.tender.blocks import ClauseInsert, Heading, Run, markdown_blocks, plain, refs_in
 
 FORMATS = ("docx", "odt")
@@ -119,8 +119,8 @@ def _piece_document(tender: Entry, piece: Piece, by_id: dict, vocab, warnings: P
     if piece.meta is None or (not piece.body and not piece.meta):
         raise AchatsError(f"{piece.rel}: pièce vide ou illisible : corrigez-la (achats check).")
     first_line = {}
-    for line, target, _label in iter_body_links(piece.body, piece.body_line):
-        first_line.setdefault(target, line)
+    for link in piece.links.ids:
+        first_line.setdefault(link.target, link.line)
     blocks_in = markdown_blocks(piece.body, piece.rel)
     blocks, rows, notes, seen, articles = [], [], [], set(), 0
     for block in blocks_in:
@@ -212,6 +212,15 @@ def export(project: Project, ident: str, formats: list[str], out_dir: Path,
     return ExportResult([out_dir / n for n in names], warnings)
 
 
+def require_styles(template: Path, fmt: str, present: set, required: tuple) -> None:
+    """Refuses a template (format ``fmt``: DOCX, ODT) without one of the ``required``
+    styles, naming them."""
+    missing = [name for name in required if name not in present]
+    if missing:
+        raise AchatsError(f"{template}: styles absents du modèle {fmt} : "
+                          f"{', '.join(missing)} (voir scripts/modeles_dce.py).")
+
+
 def write_documents(docs: list[PieceDocument], templates: dict, folder: Path) -> list[str]:
     """Write each document in each format of ``templates`` (format -> template path) into
     ``folder``; the names written. Files are byte-for-byte the same for the same content
@@ -234,14 +243,12 @@ def _fixed_dates(path: Path) -> None:
     kept (an ODT's « mimetype » stays first and stored), and a fixed date on each."""
     with zipfile.ZipFile(path) as source:
         members = [(info, source.read(info)) for info in source.infolist()]
-    tmp = path.with_name(path.name + ".tmp")
-    with zipfile.ZipFile(tmp, "w") as target:
+    with atomic_output(path, binary=True) as stream, zipfile.ZipFile(stream, "w") as target:
         for info, data in members:
             fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             fixed.compress_type = info.compress_type
             fixed.external_attr = info.external_attr
             target.writestr(fixed, data)
-    os.replace(tmp, path)
 
 
 SITE_FOLDER = "dce"  # inside each tender's folder of the intranet site

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from achats.problems import AchatsError
 from achats.tender.blocks import ClauseInsert, Heading, ListBlock, Para, Table
-from achats.tender.dce import PieceDocument
+from achats.tender.dce import PieceDocument, require_styles
 
 # Styles the export uses: a template without one of them is refused, naming it.
 REQUIRED_STYLES = ("Normal", "Title", "Subtitle", "Heading 1", "Heading 2", "Heading 3",
@@ -24,10 +24,7 @@ def open_template(template: Path):
         raise AchatsError(f"{template}: modèle DOCX illisible ({type(exc).__name__} : {exc}) "
                           ": enregistrez-le au format Word (.docx).") from None
     names = {style.name for style in doc.styles}
-    missing = [name for name in REQUIRED_STYLES if name not in names]
-    if missing:
-        raise AchatsError(f"{template}: styles absents du modèle DOCX : "
-                          f"{', '.join(missing)} (voir scripts/modeles_dce.py).")
+    require_styles(template, "DOCX", names, REQUIRED_STYLES)
     return doc
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from achats.problems import AchatsError
 from achats.tender.blocks import ClauseInsert, Heading, ListBlock, Para, Table
-from achats.tender.dce import PieceDocument
+from achats.tender.dce import PieceDocument, require_styles
 
 # Styles the export uses (internal names; LibreOffice shows the display names, e.g.
 # « Titre de clause »): a template without one of them is refused, naming it.
@@ -36,10 +36,7 @@ def open_template(template: Path):
                           "(.odt).")
     names = {element.getAttrNS(STYLENS, "name") for element in doc.styles.childNodes
              if element.nodeType == element.ELEMENT_NODE}
-    missing = [name for name in REQUIRED_STYLES if name not in names]
-    if missing:
-        raise AchatsError(f"{template}: styles absents du modèle ODT : "
-                          f"{', '.join(missing)} (voir scripts/modeles_dce.py).")
+    require_styles(template, "ODT", names, REQUIRED_STYLES)
     return doc
 
 

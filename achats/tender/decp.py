@@ -17,16 +17,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import tempfile
 from pathlib import Path
 
-import yaml
-
-from achats.review.codeowners import _ConfigLoader
+from achats.files import atomic_output
 from achats.model.load import Entry, load_entries
 from achats.problems import ProblemList, AchatsError
-from achats.project import DATA_DIR, Project
+from achats.project import DATA_DIR, Project, site_settings
 from achats.model.schema import load_vocabularies
 from achats.model.validate import check_entry, used_clause_ids
 
@@ -100,13 +96,7 @@ def is_attributed(tender: Entry) -> bool:
 
 
 def buyer_siret(project: Project) -> str:
-    path = project.root / "mkdocs.yml"
-    try:
-        config = yaml.load(path.read_text(encoding="utf-8"), Loader=_ConfigLoader) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise AchatsError(f"mkdocs.yml illisible : {exc}") from None
-    extra = config.get("extra") if isinstance(config, dict) else None
-    value = (extra or {}).get(SIRET_SETTING) if isinstance(extra, dict) else None
+    value = site_settings(project.site_config()).get(SIRET_SETTING)
     value = str(value).strip() if value is not None else ""
     if not (len(value) == 14 and value.isdigit()):
         raise AchatsError(f"mkdocs.yml: extra.{SIRET_SETTING}: SIRET de l'acheteur "
@@ -235,12 +225,6 @@ def _record(tender: Entry, by_id: dict, vocab, problems: ProblemList,
 def write_json(document: dict, dest: Path) -> None:
     """Write ``document`` to ``dest`` whole or not at all (temporary file, then rename)."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(document, handle, ensure_ascii=False, indent=2)
-            handle.write("\n")
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_output(dest, newline=None) as handle:
+        json.dump(document, handle, ensure_ascii=False, indent=2)
+        handle.write("\n")

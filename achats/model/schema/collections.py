@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field as dc_field
 from typing import Callable
 
-from achats.model.schema.fields import Field
+from achats.model.links import ID_NUMBER
+from achats.model.schema.fields import Facet, Field
+from achats.model.schema.workflow import NO_WORKFLOW, Workflow
 
 ID_HELP = "identifiant stable, jamais réutilisé ni modifié une fois publié"
 
@@ -13,7 +15,7 @@ ID_HELP = "identifiant stable, jamais réutilisé ni modifié une fois publié"
 def _common(prefix: str) -> list[Field]:
     return [
         Field("id", "text", f"{ID_HELP} (ex. {prefix}-001)", required=True,
-              pattern=rf"{prefix}-\d{{3,}}",
+              pattern=prefix + ID_NUMBER,
               pattern_help=f"attendu {prefix}- suivi d'au moins trois chiffres (ex. {prefix}-001)."),
         Field("titre", "text", "titre affiché de la fiche", required=True),
         Field("resume", "text", "une ou deux phrases reprises dans les catalogues"),
@@ -36,22 +38,31 @@ class Collection:
     url_folder: str  # folder of the generated pages in the site
     prefix: str  # ID prefix
     fields: list[Field]
-    default_visibility: Callable[[dict], str]
+    # (front matter, life cycle of statuts.yml) -> visibility without a « visibilite » field
+    default_visibility: Callable[[dict, Workflow], str]
     in_folders: bool = False  # marche: one folder per entry (index.md + pieces)
     scaffold: dict = dc_field(default_factory=dict)  # extra front matter for `achats new`
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
 
-    def visibility(self, meta: dict) -> str:
-        return meta.get("visibilite") or self.default_visibility(meta)
+    def visibility(self, meta: dict, workflow: Workflow = NO_WORKFLOW) -> str:
+        return meta.get("visibilite") or self.default_visibility(meta, workflow)
 
     @property
     def internal_fields(self) -> list[str]:
         return [f.name for f in self.fields if f.internal]
 
+    @property
+    def reference_fields(self) -> tuple[str, ...]:
+        """Front-matter fields that reference other entries by ID."""
+        return tuple(f.name for f in self.fields if f.references)
 
-PUBLISHED_TENDER = {"publie", "attribue", "infructueux", "evalue"}
+    @property
+    def facets(self) -> list[Field]:
+        """Fields the catalogue browses by (Field.facet), in declaration order."""
+        return [f for f in self.fields if f.facet is not None]
+
 
 GUIDE = Collection(
     "guide", "chapitre du guide", "Guide", "guides", "guides", "GU",
@@ -61,26 +72,33 @@ GUIDE = Collection(
         Field("ordre", "integer", "rang du chapitre dans son étape"),
         _refs("clauses", "clauses recommandées par le chapitre", "CL"),
     ],
-    default_visibility=lambda meta: "public",
+    default_visibility=lambda meta, _workflow: "public",
     scaffold={"etape": "besoin"},
 )
 
 CLAUSE = Collection(
     "clause", "clause", "Clauses et critères", "clauses", "clauses", "CL",
     _common("CL") + [
-        Field("type", "text", "nature de la clause", required=True, vocab="types_clause"),
+        Field("type", "text", "nature de la clause", required=True, vocab="types_clause",
+              facet=Facet("type", "Type de clause", search="type")),
         Field("piliers", "list", "piliers du développement durable servis", required=True,
-              min_items=1, items=Field("pilier", "text", "pilier", vocab="piliers")),
+              min_items=1, items=Field("pilier", "text", "pilier", vocab="piliers"),
+              facet=Facet("pilier", "Pilier", search="pilier")),
         Field("familles", "list", "familles d'achat concernées", required=True, min_items=1,
-              items=Field("famille", "text", "famille d'achat", vocab="familles")),
+              items=Field("famille", "text", "famille d'achat", vocab="familles"),
+              facet=Facet("famille", "Famille d'achat", search="famille")),
         Field("categories", "list", "catégories d'achat (ce que la Région achète) concernées",
-              items=Field("categorie", "text", "catégorie d'achat", vocab="categories_achat")),
+              items=Field("categorie", "text", "catégorie d'achat", vocab="categories_achat"),
+              facet=Facet("categorie", "Catégorie d'achat", search="catégorie")),
         Field("procedures", "list", "procédures où la clause s'emploie",
-              items=Field("procedure", "text", "procédure", vocab="procedures")),
+              items=Field("procedure", "text", "procédure", vocab="procedures"),
+              facet=Facet("procedure", "Procédure", search="procédure")),
         Field("etapes", "list", "étapes du processus d'achat concernées",
-              items=Field("etape", "text", "étape", vocab="etapes")),
+              items=Field("etape", "text", "étape", vocab="etapes"),
+              facet=Facet("etape", "Étape du processus d'achat")),
         Field("base_legale", "list", "articles du Code de la commande publique", required=True,
-              min_items=1, items=Field("article", "text", "article", articles=True)),
+              min_items=1, items=Field("article", "text", "article", articles=True),
+              facet=Facet("article", "Article (base légale)", search="article")),
         Field("document", "text", "pièce du marché où insérer la clause", required=True,
               vocab="documents"),
         Field("niveau", "text", "niveau d'ambition", required=True, vocab="niveaux"),
@@ -93,7 +111,8 @@ CLAUSE = Collection(
               items=Field("risque", "text", "risque")),
         _refs("clauses_liees", "clauses à lire avec celle-ci", "CL"),
         Field("sources", "list", "d'où vient la clause", items=Field("source", "text", "source")),
-        Field("statut", "text", "état de la clause", required=True, vocab="statuts_clause"),
+        Field("statut", "text", "état de la clause", required=True, vocab="statuts_clause",
+              facet=Facet("statut", "Statut", search="statut")),
         Field("validation", "mapping", "validation par le service juridique", fields=[
             Field("par", "text", "qui a validé : son principal dans content/data/signataires",
                   required=True),
@@ -106,7 +125,8 @@ CLAUSE = Collection(
         ]),
         Field("motif_retrait", "text", "pourquoi la clause a été retirée"),
     ],
-    default_visibility=lambda meta: "public" if meta.get("statut") == "validee" else "interne",
+    default_visibility=lambda meta, _workflow: "public" if meta.get("statut") == "validee"
+    else "interne",
     scaffold={
         "type": "condition_execution", "piliers": ["environnemental"],
         "familles": ["services"], "procedures": ["procedure_adaptee"],
@@ -136,7 +156,7 @@ RAPPORT = Collection(
         Field("pistes", "list", "pistes d'action", items=Field("p", "text", "piste")),
         _refs("clauses", "clauses en lien avec la visite", "CL"),
     ],
-    default_visibility=lambda meta: "interne",
+    default_visibility=lambda meta, _workflow: "interne",
     scaffold={"lieu": "TODO", "fournisseurs": [], "participants": [], "etonnements": [],
               "pistes": []},
 )
@@ -161,7 +181,7 @@ APERO = Collection(
         Field("evaluation", "text", "évaluation de l'édition"),
         Field("suites", "list", "suites données", items=Field("s", "text", "suite")),
     ],
-    default_visibility=lambda meta: "public",
+    default_visibility=lambda meta, _workflow: "public",
     scaffold={"numero": 0, "defi": "TODO", "intervenants": [], "questions": [], "suites": []},
 )
 
@@ -259,8 +279,9 @@ MARCHE = Collection(
         Field("evaluation", "text", "évaluation après exécution"),
         _DECP,
     ],
-    default_visibility=lambda meta: "public" if meta.get("statut") in PUBLISHED_TENDER
-    else "interne",
+    # public once published (statuts.yml: marche.publies)
+    default_visibility=lambda meta, workflow: "public"
+    if meta.get("statut") in workflow.published_tender else "interne",
     in_folders=True,
     scaffold={"objet": "TODO", "direction": "autre", "procedure": "procedure_adaptee",
               "familles": ["services"], "statut": "brouillon",

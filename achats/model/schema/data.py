@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from achats.model.links import ID_NUMBER
 from achats.model.schema.fields import Field
 
-GUIDE_ID = r"GU-\d{3,}"
-CLAUSE_ID = r"CL-\d{3,}"
+GUIDE_ID = "GU" + ID_NUMBER
+CLAUSE_ID = "CL" + ID_NUMBER
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,35 @@ PATH = DataFile(
                           "chapitre (GU-…).")),
     ]))
 
+def _life_cycle(collection: str, vocab: str, published: bool) -> Field:
+    """A collection's statuses in statuts.yml: the allowed changes, and for tenders the
+    statuses of a published tender (achats.model.schema.workflow)."""
+    status = Field("statut", "text", "statut", vocab=vocab)
+    fields = [Field("transitions", "list", "d'un statut (de), ceux où il peut passer (vers)",
+                    required=True, min_items=1, items=Field(
+                        "transition", "mapping", "passages permis depuis un statut", fields=[
+                            Field("de", "text", "statut de départ", required=True,
+                                  vocab=vocab),
+                            Field("vers", "list", "statuts où il peut passer dans une demande "
+                                  "de fusion (liste vide : aucun)", required=True,
+                                  items=status)]))]
+    if published:
+        fields.append(Field("publies", "list", "statuts d'un marché publié : public sans "
+                            "champ « visibilite », ne se supprime plus, pièces figées",
+                            required=True, items=status))
+    return Field(collection, "mapping", f"cycle de vie ({vocab})", required=True,
+                 fields=fields)
+
+
+STATUSES = DataFile(
+    "statuts.yml", "cycle de vie des clauses et des marchés : passages de statut permis "
+    "dans une demande de fusion, statuts d'un marché publié",
+    Field("statuts", "mapping", "cycle de vie par collection", fields=[
+        _life_cycle("clause", "statuts_clause", published=False),
+        _life_cycle("marche", "statuts_marche", published=True),
+    ]),
+    required=True)
+
 _SCORE = dict(minimum=1, maximum=5)
 
 CHART = DataFile(
@@ -119,8 +149,8 @@ WITHDRAWALS = DataFile(
     "par la construction et achats history (achats/variant.py)", yaml=False)
 
 DATA_FILES: dict[str, DataFile] = {f.name: f for f in
-                                   (VOCABULARIES, ARTICLES, THRESHOLDS, GLOSSARY, PATH, CHART,
-                                    SIGNERS, WITHDRAWALS)}
+                                   (VOCABULARIES, STATUSES, ARTICLES, THRESHOLDS, GLOSSARY,
+                                    PATH, CHART, SIGNERS, WITHDRAWALS)}
 
 
 def declared(name: str) -> DataFile | None:

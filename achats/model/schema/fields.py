@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field as dc_field
 from typing import Callable
 
+from achats.model.links import ID_NUMBER
+
 # A reporter receives (field path, French message, severity) and knows the file and lines.
 Report = Callable[..., None]
 
@@ -51,6 +53,15 @@ _KIND_CHECKS = {
 }
 
 
+@dataclass(frozen=True)
+class Facet:
+    """A clause field the catalogue browses by: pages clauses/<segment>/<value>."""
+
+    segment: str  # URL segment of its pages
+    label: str  # French, shown on the pages
+    search: str | None = None  # the search's filter key (Pagefind), None: not a filter
+
+
 @dataclass(eq=False)  # compared and hashed by identity: declarations are singletons
 class Field:
     name: str
@@ -71,6 +82,17 @@ class Field:
     key_pattern: str | None = None  # for mappings with ``values``: what such a key looks like
     minimum: float | None = None  # for numbers
     maximum: float | None = None
+    facet: Facet | None = None  # clauses are browsed by this field's values
+
+    @property
+    def references(self) -> tuple[str, ...]:
+        """The ID prefixes this field's value (or its list's items) may reference."""
+        return self.ref or (self.items.ref if self.items is not None else ())
+
+    @property
+    def vocabulary(self) -> str | None:
+        """The vocabulary of this field's value (or its list's items)."""
+        return self.vocab or (self.items.vocab if self.items is not None else None)
 
     def check(self, value, path: str, ctx: "CheckContext", report: Report) -> None:
         if value is None:
@@ -240,5 +262,5 @@ def json_schema(f: Field, ctx: CheckContext) -> dict:
     if f.maximum is not None:
         base["maximum"] = f.maximum
     if f.ref:
-        base["pattern"] = "^(" + "|".join(f.ref) + r")-\d{3,}$"
+        base["pattern"] = "^(" + "|".join(f.ref) + ")" + ID_NUMBER + "$"
     return base

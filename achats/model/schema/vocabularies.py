@@ -12,6 +12,7 @@ from achats.problems import WARNING, ProblemList
 from achats.model.schema.data import DATA_FILES, REQUIRED_VOCABULARIES, DataFile  # noqa: F401 (re-exported)
 from achats.model.schema.fields import CheckContext
 from achats.model.schema.legal import LegalCalendar, load_articles, load_thresholds
+from achats.model.schema.workflow import NO_WORKFLOW, STATUSES_FILE, Workflow, workflow_of
 
 
 
@@ -23,6 +24,7 @@ class Vocabularies:
     glossary: dict = dc_field(default_factory=dict)  # abbreviation -> definition
     path: dict = dc_field(default_factory=dict)  # parcours.yml: titre, introduction, etapes
     chart: dict = dc_field(default_factory=dict)  # mire.yml
+    workflow: Workflow = NO_WORKFLOW  # statuts.yml
     # Entries the data files cite: (file, line, field, id, allowed prefixes).
     references: list = dc_field(default_factory=list)
 
@@ -58,12 +60,14 @@ def read_data_file(path: Path, rel: str, problems: ProblemList, required: bool =
 
 
 def check_data_file(declared: DataFile, value, lines: dict, rel: str,
-                    problems: ProblemList, references: list) -> bool:
-    """``value`` checked against the file's schema; problems with file, line and field.
-    References to entries (chapters, clauses) go to ``references``: (file, line, field, id,
-    prefixes), checked once every entry is known. True when nothing was wrong."""
+                    problems: ProblemList, references: list,
+                    vocabularies: dict | None = None) -> bool:
+    """``value`` checked against the file's schema (its closed lists against
+    ``vocabularies``); problems with file, line and field. References to entries (chapters,
+    clauses) go to ``references``: (file, line, field, id, prefixes), checked once every
+    entry is known. True when nothing was wrong."""
     before = len(problems.errors)
-    ctx = CheckContext({}, {})
+    ctx = CheckContext(vocabularies or {}, {})
 
     def report(field, message, severity="erreur", line_from=None):
         field = field or declared.schema.name
@@ -91,7 +95,9 @@ def load_vocabularies(data_dir: Path, rel_dir: str, problems: ProblemList) -> Vo
             continue  # unreadable (said why) or absent
         value = {} if value is None else value  # an empty file
         if declared.schema is not None:  # else checked by its own loader (below)
-            check_data_file(declared, value, lines, rel, problems, vocab.references)
+            # vocabulaires.yml comes first: the files after it may use its lists
+            check_data_file(declared, value, lines, rel, problems, vocab.references,
+                            _vocabularies(documents))
         if isinstance(value, dict) or declared.schema is None:
             # Used even with errors (which stop any build), so that one bad article does
             # not make every entry citing the others wrong as well: only well-formed
@@ -99,9 +105,9 @@ def load_vocabularies(data_dir: Path, rel_dir: str, problems: ProblemList) -> Vo
             documents[name] = (value, lines)
     _unknown_files(data_dir, rel_dir, problems)
 
-    value, _lines = documents.get("vocabulaires.yml", ({}, {}))
-    vocab.vocabularies = {str(name): {str(k): v for k, v in entries.items()}
-                          for name, entries in value.items() if isinstance(entries, dict)}
+    vocab.vocabularies = _vocabularies(documents)
+    value, lines = documents.get(STATUSES_FILE, (None, {}))
+    vocab.workflow = workflow_of(value, lines, f"{rel_dir}/{STATUSES_FILE}", problems)
     # The two legal files have their own loaders (achats.model.schema.legal), which check every
     # item and its dates against the others (thresholds that overlap, unknown articles).
     value, lines = documents.get("articles.yml", (None, {}))
@@ -119,6 +125,13 @@ def load_vocabularies(data_dir: Path, rel_dir: str, problems: ProblemList) -> Vo
     if value:
         vocab.chart = dict(value, _lines=lines)
     return vocab
+
+
+def _vocabularies(documents: dict) -> dict:
+    """name -> {key: label} of vocabulaires.yml, once read (else empty)."""
+    value, _lines = documents.get("vocabulaires.yml", ({}, {}))
+    return {str(name): {str(k): v for k, v in entries.items()}
+            for name, entries in value.items() if isinstance(entries, dict)}
 
 
 def _unknown_files(data_dir: Path, rel_dir: str, problems: ProblemList) -> None:
