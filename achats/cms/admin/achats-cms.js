@@ -223,6 +223,41 @@
     },
   });
 
+  // ---- one-line text fields ------------------------------------------------------------
+  // Decap's own string control (decap-cms-widget-string 3.x) remembers where the last
+  // keystroke left the caret and puts it back at EVERY re-render, including those that only
+  // restyle the field (focus, an error cleared or shown). A selection the agent has just
+  // made then collapses before the next keystroke, and what is typed is inserted instead of
+  // replacing it: "CL-9" selected, "CL-090" typed gave "CL-9CL-090" in Decap's store while
+  // the agent believed the field held "CL-090"; the ID pattern then refused every save
+  // (the flaky browser test; with Playwright's fill() it happened every time). This control
+  // restores the caret only after the value itself changed (what the original guard is for:
+  // React rewriting the value of a nested field), never over a selection made since.
+  var StringControl = createClass({
+    componentDidUpdate: function (previous) {
+      var el = this.el;
+      if (!el || previous.value === this.props.value || this.caret === undefined) return;
+      if (document.activeElement === el && el.value === (this.props.value || '') &&
+          el.selectionStart === el.selectionEnd && el.selectionStart !== this.caret) {
+        el.setSelectionRange(this.caret, this.caret);
+      }
+    },
+    handleChange: function (event) {
+      this.caret = event.target.selectionStart;
+      this.props.onChange(event.target.value);
+    },
+    render: function () {
+      var self = this, props = this.props;
+      return h('input', {
+        ref: function (el) { self.el = el; },
+        type: 'text', id: props.forID, className: props.classNameWrapper,
+        value: props.value || '', onChange: this.handleChange,
+        onFocus: props.setActiveStyle, onBlur: props.setInactiveStyle,
+      });
+    },
+  });
+  CMS.registerWidget('string', StringControl, CMS.getWidget('string').preview);
+
   // ---- French checks before saving -----------------------------------------------------
   function fieldErrors(fields, values, prefix, errors) {
     (fields || []).forEach(function (f) {
