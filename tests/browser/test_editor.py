@@ -65,7 +65,9 @@ def editor(browser, tmp_path_factory):
         [str(Path(sys.executable).parent / "achats"), "edit", "--port",
          str(port), "--api-port", str(api), "--auteur", f"{AGENT[0]} <{AGENT[1]}>"],
         cwd=clone, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        start_new_session=True)
+        start_new_session=True,
+        # A SIGABRT (sent below if it does not stop) prints every thread's stack.
+        env=dict(os.environ, PYTHONFAULTHANDLER="1"))
     lines: list[str] = []
     ready = threading.Event()
 
@@ -88,7 +90,14 @@ def editor(browser, tmp_path_factory):
         pytest.fail("achats edit n'a pas démarré :\n" + "\n".join(lines))
     yield f"http://127.0.0.1:{port}/", clone, lines
     os.killpg(process.pid, signal.SIGINT)  # Ctrl+C
-    assert process.wait(30) == 130
+    try:
+        code = process.wait(30)
+    except subprocess.TimeoutExpired:
+        os.kill(process.pid, signal.SIGABRT)
+        process.wait(30)
+        reader.join(10)
+        pytest.fail("achats edit ne s'est pas arrêté après Ctrl+C :\n" + "\n".join(lines[-80:]))
+    assert code == 130, "\n".join(lines[-30:])
     reader.join(10)
     process.stdout.close()
     assert "achats edit : arrêté." in lines
@@ -119,12 +128,12 @@ def tab(browser):
     assert page.outside == [], f"requêtes hors de 127.0.0.1 : {page.outside}"
 
 
-def _login(page, url: str, route: str) -> None:
+def _login(page, url: str, route: str, field: str = "Identifiant") -> None:
     page.goto(url + "admin/")
     page.get_by_role("button", name="Se connecter").click()
     page.goto(url + "admin/#/" + route)
     # Decap loads a 6 MB bundle: a loaded machine (two cores) may need more than 30 s.
-    page.get_by_label("Identifiant").first.wait_for(timeout=90_000)
+    page.get_by_label(field).first.wait_for(timeout=90_000)
 
 
 def _record_api(api: list, response) -> None:
@@ -300,6 +309,25 @@ def test_form_refuses_bad_input_in_french(editor, tab):
     assert tab.errors == ["undefined"]  # Decap's rejected save promise (invalid form)
 
 
+def test_edit_one_field_of_a_tender_piece(editor, tab):
+    url, clone, lines = editor
+    tender = "sensibilisation-eco-citoyennete-jeunes"
+    _login(tab, url, f"collections/piece/entries/{tender}/rc", field="Titre (optionnel)")
+    tab.get_by_label("Titre (optionnel)").fill("Règlement de la consultation (RC)")
+    _save(tab, lines)
+    branch = f"cms/piece/{tender}/rc"
+    verdict = _wait_branch(clone, branch, lines)
+    assert verdict.endswith("aucun problème"), verdict
+    assert _git(clone, "diff", "--name-only", "HEAD", branch).split() == \
+        [f"content/marches/{tender}/rc.md"]
+    diff = _git(clone, "diff", "--unified=0", "HEAD", branch)
+    changed = [line for line in diff.splitlines()
+               if line.startswith(("+", "-")) and not line.startswith(("+++", "---"))]
+    assert changed == ["-titre: Règlement de la consultation",
+                       '+titre: "Règlement de la consultation (RC)"']
+    assert not tab.errors, tab.errors
+
+
 def test_tender_collection_lists_tenders_not_their_pieces(editor, tab):
     url, clone, lines = editor
     tab.goto(url + "admin/")
@@ -307,6 +335,11 @@ def test_tender_collection_lists_tenders_not_their_pieces(editor, tab):
     tab.goto(url + "admin/#/collections/marche")
     tab.get_by_text("MA-001 — Sensibilisation des jeunes à l'éco-citoyenneté").wait_for()
     assert tab.get_by_text("Règlement de la consultation").count() == 0
+    # The pieces have their own collection, without the tenders' index.md.
+    tab.goto(url + "admin/#/collections/piece")
+    tab.get_by_text("Règlement de la consultation", exact=False).first.wait_for()
+    assert tab.get_by_text("CCTP", exact=False).count() >= 1
+    assert tab.get_by_text("MA-001 — ", exact=False).count() == 0
     tab.goto(url + "admin/#/collections/clause")
     tab.get_by_text("CL-010 — ", exact=False).first.wait_for()
     assert not tab.errors, tab.errors

@@ -15,6 +15,9 @@
   var jsyaml = window.jsyaml;
   var FORMAT = 'achats-frontmatter';
   var ENTRY_MARK = '_fiche';  // same name in achats/cms/config.py
+  // The front matter as read, kept in the entry's data (never written): a file without an
+  // ID (a tender's piece) has no key in `originals`.
+  var ORIGINAL = '_lu';
   var DATE_KEYS = { date: true, le: true };
   var PLAIN = /^[A-Za-z_][A-Za-z0-9_.\-]*$/;
   var DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -64,9 +67,10 @@
     if (typeof data.id === 'string') originals[data.id] = kept;
     var out = Object.assign({}, data);
     out.body = parts.body;
-    // Marks an entry (it has an ID) for the tender collection's filter: the pieces beside
-    // a tender's index.md (rc.md, ccap.md…) have none. Never written (see toFile).
-    if (typeof data.id === 'string') out[ENTRY_MARK] = true;
+    // Marks an entry (it has an ID) for the filters of the `marche` and `piece` collections:
+    // the pieces beside a tender's index.md (rc.md, ccap.md…) have none. Never written.
+    out[ENTRY_MARK] = typeof data.id === 'string';
+    out[ORIGINAL] = parts.front;
     return out;
   }
 
@@ -157,10 +161,18 @@
     var body = typeof values.body === 'string' ? values.body : '';
     delete values.body;
     delete values[ENTRY_MARK];
+    var read = values[ORIGINAL];
+    delete values[ORIGINAL];
     var kept = typeof values.id === 'string' ? originals[values.id] : undefined;
+    if (!kept && typeof read === 'string' && read) {
+      kept = chunksOf(read);
+      kept.values = jsyaml.load(read, { schema: jsyaml.CORE_SCHEMA }) || {};
+    }
     var order = [];
     (kept ? kept.order : []).concat(sortedKeys || [], Object.keys(values)).forEach(function (k) {
-      if (k !== 'body' && k !== ENTRY_MARK && order.indexOf(k) === -1) order.push(k);
+      if (k !== 'body' && k !== ENTRY_MARK && k !== ORIGINAL && order.indexOf(k) === -1) {
+        order.push(k);
+      }
     });
     var front = kept ? kept.head : '';
     order.forEach(function (key) {
