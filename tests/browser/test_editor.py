@@ -66,6 +66,9 @@ def editor(browser, tmp_path_factory):
          str(port), "--api-port", str(api), "--auteur", f"{AGENT[0]} <{AGENT[1]}>"],
         cwd=clone, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True,
+        # Ctrl+C as in a terminal, even when pytest runs in a background job whose shell
+        # ignores SIGINT (Python would then inherit the ignoring and never stop on it).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         # A SIGABRT (sent below if it does not stop) prints every thread's stack.
         env=dict(os.environ, PYTHONFAULTHANDLER="1"))
     lines: list[str] = []
