@@ -11,6 +11,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from ..problems import AchatsError
+from .media import MEDIA_FOLDER, PUBLIC_FOLDER
 from ..schema import BY_PREFIX, COLLECTIONS, PIECE_FIELDS, Collection, Field, Vocabularies
 
 # The custom format registered by admin/achats-cms.js: our front-matter style.
@@ -252,8 +253,9 @@ def decap_config(vocab: Vocabularies, settings=None, local_api: str | None = Non
         "load_config_file": False,
         "publish_mode": "editorial_workflow",
         "backend": backend_config(settings),
-        "media_folder": "content/pages/assets/fiches",
-        "public_folder": "/assets/fiches",
+        # Published in the public variant only when a public entry cites it (media.py).
+        "media_folder": MEDIA_FOLDER,
+        "public_folder": PUBLIC_FOLDER,
         "show_preview_links": False,
         "editor": {"preview": True},
         "slug": {"encoding": "ascii", "clean_accents": True, "sanitize_replacement": "-"},

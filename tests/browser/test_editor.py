@@ -35,6 +35,12 @@ SERVER = REPO / "node_modules" / "decap-server" / "dist" / "index.js"
 AGENT = ("Camille Agent", "camille.agent@example.fr")
 
 
+# What the drafts are compared with: the branch the clone started on, as `git clone` recorded
+# it. Never HEAD: decap-server checks the cms/ branches out in the clone while it answers
+# the page (a draft compared with HEAD while it is checked out shows no change at all).
+BASE = "origin/HEAD"
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -217,7 +223,7 @@ def test_edit_one_field_changes_only_that_line(editor, tab):
     branch = "cms/clause/cl-029-conditions-emploi-equipe"
     verdict = _wait_branch(clone, branch, lines)
     assert verdict.endswith("aucun problème"), verdict
-    diff = _git(clone, "diff", "--unified=0", "HEAD", branch)
+    diff = _git(clone, "diff", "--unified=0", BASE, branch)
     changed = [line for line in diff.splitlines()
                if line.startswith(("+", "-")) and not line.startswith(("+++", "---"))]
     assert changed == [
@@ -254,7 +260,7 @@ def test_create_clause_through_the_form(editor, tab, tmp_path):
     branch = "cms/clause/cl-090-clause-de-reemploi-des-cartons"
     verdict = _wait_branch(clone, branch, lines)
     assert verdict.endswith("aucun problème"), verdict
-    files = _git(clone, "diff", "--name-status", "HEAD", branch).split()
+    files = _git(clone, "diff", "--name-status", BASE, branch).split()
     assert files == ["A", "clauses/cl-090-clause-de-reemploi-des-cartons.md"]
     tree = _checkout(clone, branch, tmp_path / "branche")
     result = check_project(Project(tree))
@@ -275,7 +281,7 @@ def test_body_with_id_link_stays_a_link(editor, tab, tmp_path):
     branch = "cms/clause/cl-001-reponse-dematerialisee"
     verdict = _wait_branch(clone, branch, lines)
     assert verdict.endswith("aucun problème"), verdict
-    diff = _git(clone, "diff", "--unified=0", "HEAD", branch)
+    diff = _git(clone, "diff", "--unified=0", BASE, branch)
     changed = [line for line in diff.splitlines()
                if line.startswith(("+", "-")) and not line.startswith(("+++", "---"))]
     assert len(changed) == 2, changed
@@ -321,9 +327,9 @@ def test_edit_one_field_of_a_tender_piece(editor, tab):
     branch = f"cms/piece/{tender}/rc"
     verdict = _wait_branch(clone, branch, lines)
     assert verdict.endswith("aucun problème"), verdict
-    assert _git(clone, "diff", "--name-only", "HEAD", branch).split() == \
+    assert _git(clone, "diff", "--name-only", BASE, branch).split() == \
         [f"content/marches/{tender}/rc.md"]
-    diff = _git(clone, "diff", "--unified=0", "HEAD", branch)
+    diff = _git(clone, "diff", "--unified=0", BASE, branch)
     changed = [line for line in diff.splitlines()
                if line.startswith(("+", "-")) and not line.startswith(("+++", "---"))]
     assert changed == ["-titre: Règlement de la consultation",
