@@ -447,6 +447,9 @@ def check_entry(entry: Entry, vocab: Vocabularies, problems: ProblemList) -> lis
         _unsafe_body(piece.body, piece.body_line,
                      lambda line, message, _p=piece: problems.add(_p.rel, line, "texte",
                                                                  message))
+        _escaped_links(piece.body, piece.body_line,  # pieces are edited in the browser too
+                       lambda line, message, _p=piece: problems.add(_p.rel, line, "texte",
+                                                                   message))
         refs += [Ref(piece.rel, "texte", line, target, (), *source)
                  for line, target, _label in iter_body_links(piece.body, piece.body_line)]
         refs += [Ref(piece.rel, "texte", line, path or written, SOURCE_PATH, *source)
