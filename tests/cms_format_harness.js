@@ -21,6 +21,8 @@ const sandbox = {
     registerEventListener: listener => { registered[listener.name] = listener.handler; },
     registerPreviewTemplate: () => {},
     registerPreviewStyle: () => {},
+    registerWidget: () => {},
+    getWidget: () => ({ preview: null }),
     init: () => {},
   },
 };

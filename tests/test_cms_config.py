@@ -15,7 +15,7 @@ from achats.site.editor.config import decap_config, enabled
 from achats.site.editor.local import identity, refuse_dirty_tree
 from achats.problems import AchatsError, ProblemList
 from achats.project import Project
-from achats.model.schema import COLLECTIONS, load_vocabularies
+from achats.model.schema import COLLECTIONS, PIECE_FIELDS, load_vocabularies
 from achats.site.commands import SITE_URL_VARIABLE, build_site
 from projects import PUBLIC_SITE_URL, REPO, make_project
 
@@ -38,9 +38,9 @@ def test_one_collection_per_project_collection_with_the_schema(vocab):
                                   "base_url": "https://gitlab.region.example",
                                   "app_id": "abc123"})
     assert [c["name"] for c in config["collections"]] == \
-        ["guide", "clause", "rapport", "apero", "marche"]
+        ["guide", "clause", "rapport", "apero", "marche", "piece"]
     assert config["locale"] == "fr" and config["publish_mode"] == "editorial_workflow"
-    for c in config["collections"]:
+    for c in config["collections"][:-1]:
         declared = COLLECTIONS[c["name"]]
         fields, _ = _fields(config, c["name"])
         assert "validation" not in fields
@@ -64,6 +64,17 @@ def test_one_collection_per_project_collection_with_the_schema(vocab):
     tender_fields, tender = _fields(config, "marche")
     assert tender["path"] == "{{slug}}/index"
     assert tender_fields["clauses"]["collection"] == "clause"
+    assert tender["filter"] == {"field": "_fiche", "value": True}
+    # The pieces beside each tender's index.md: same folders, the files without an ID,
+    # the piece schema's fields; edited, never created nor deleted in the browser.
+    piece_fields, piece = _fields(config, "piece")
+    assert (piece["folder"], piece["path"], piece["format"]) == \
+        (tender["folder"], "{{slug}}/index", "achats-frontmatter")
+    assert piece["filter"] == {"field": "_fiche", "value": False}
+    assert piece["create"] is False and piece["delete"] is False
+    assert list(piece_fields) == [f.name for f in PIECE_FIELDS] + ["body"]
+    assert piece_fields["titre"]["hint"] == "Titre de la pièce"
+    assert piece_fields["body"]["modes"] == ["raw"]
     # An optional object with required sub-fields cannot be saved by Decap: optional in the
     # form, still required by `achats check`.
     assert [s["required"] for s in tender_fields["resultat"]["fields"]] == [False] * 3

@@ -74,6 +74,23 @@ def test_one_field_changed_is_one_line_changed():
     assert "signature: |" in block and block in out
 
 
+def test_a_piece_without_id_keeps_its_unchanged_lines():
+    """A tender's piece (rc.md…) has no ID: the front matter as read travels with the
+    entry's data, so a body edit leaves `titre` as written (no quotes added)."""
+    path = REPO / "content/marches/sensibilisation-eco-citoyennete-jeunes/rc.md"
+    text = path.read_text(encoding="utf-8")
+    [read] = run([{"op": "read", "text": text}])
+    assert read["_fiche"] is False  # the `piece` collection's filter
+    body = read["body"].replace("Procédure adaptée.", "Procédure adaptée (MAPA).")
+    [out, titled] = run([{"op": "change", "text": text, "changes": {"body": body}},
+                         {"op": "change", "text": text,
+                          "changes": {"titre": "Règlement de la consultation (RC)"}}])
+    assert out == text.replace("Procédure adaptée.", "Procédure adaptée (MAPA).")
+    assert "_lu" not in out and "_fiche" not in out
+    assert titled.splitlines()[1] == 'titre: "Règlement de la consultation (RC)"'
+    assert titled.splitlines()[2:] == text.splitlines()[2:]
+
+
 def test_new_entry_reads_back_with_the_same_values_and_types():
     hostile = {
         "id": "CL-099",

@@ -379,6 +379,9 @@ def check_entry(entry: Entry, vocab: Vocabularies, problems: ProblemList) -> lis
         _unsafe_body(piece.body, piece.body_line,
                      lambda line, message, _p=piece: problems.add(_p.rel, line, "texte",
                                                                  message))
+        _escaped_links(piece.body, piece.body_line,  # pieces are edited in the browser too
+                       lambda line, message, _p=piece: problems.add(_p.rel, line, "texte",
+                                                                   message))
         refs += _link_refs(piece.rel, piece.links, source)
         refs += _site_link_refs(piece.rel, piece.body, piece.body_line,
                                 lambda line, message, _p=piece:

@@ -60,6 +60,7 @@ from urllib.parse import unquote
 
 from mkdocs.exceptions import PluginError
 
+from achats.site.editor.media import unpublished_uploads, uploads_in_site
 from achats.model.load import Entry
 from achats.problems import AchatsError
 from achats.model.schema.fields import Field
@@ -74,7 +75,8 @@ GZIP_MAGIC = b"\x1f\x8b"
 
 KIND_LABELS = {"id": "identifiant", "titre": "titre", "slug": "adresse (slug)",
                "champ": "champ interne", "commit": "message du commit", "texte": "texte",
-               "editeur": "trace de l'éditeur web (réservé à l'intranet)"}
+               "editeur": "trace de l'éditeur web (réservé à l'intranet)",
+               "televersement": "fichier téléversé qu'aucune fiche publique ne cite"}
 WITHHELD_LABELS = {"interne": "non publique", "retrait": "retirée (retraits.yml)",
                    "supprimée": "supprimée ou déplacée"}
 # The web editor (/admin/, Decap CMS) belongs to the intranet: its files or its start-up code
@@ -105,7 +107,7 @@ class Owner:
                     f"({self.entry_rel}), {WITHHELD_LABELS[self.withheld]}")
         if self.kind == "champ":
             return f"{what} « {self.field} » de la fiche {self.entry_id} ({self.entry_rel})"
-        if self.kind == "editeur":
+        if self.kind in ("editeur", "televersement"):
             return what
         if self.kind == "commit":
             return (f"{what} {self.field}, qui a modifié la fiche interne {self.entry_id} "
@@ -636,6 +638,8 @@ def audit_public_site(site_dir: Path, state) -> None:
                               getattr(state, "history", None), _withheld(state))
     documented = documented_ids(state.project.pages_dir, needles.ids)
     result = scan_site(site_dir, needles, documented)
+    result.hits += [Hit(rel, rel, Owner("televersement", "", rel)) for rel in
+                    unpublished_uploads(uploads_in_site(site_dir), state.graph.entries)]
     if result.hits or result.unreadable:
         # Built in a temporary folder (achats build): named after the folder it was for.
         target = getattr(state, "site_target", None)

@@ -16,6 +16,7 @@ from mkdocs.structure.files import File, Files
 
 from achats.site.audit import audit_public_site
 from achats.site.editor.config import enabled as cms_enabled
+from achats.site.editor.media import unpublished_uploads
 from achats.site.editor.site import write_admin
 from achats.index.graph import Graph, build_graph
 from achats.git.history import HistoryReading, start_history
@@ -325,6 +326,9 @@ def on_files(files: Files, config) -> Files:
             files.append(RenderedOnRead.generated_later(config, uri, content))
         else:
             files.append(File.generated(config, uri, content=content))
+    if state.variant == "public":  # uploads cited by internal entries only stay inside
+        for uri in unpublished_uploads([f.src_uri for f in files], state.graph.entries):
+            files.remove(files.get_file_from_path(uri))
     # The history pages use the theme's stylesheets, whose names carry a hash.
     state.theme_css = sorted(f.dest_uri for f in files.css_files()
                              if fnmatch(f.dest_uri, "assets/stylesheets/main.*.min.css")

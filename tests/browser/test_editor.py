@@ -35,6 +35,12 @@ SERVER = REPO / "node_modules" / "decap-server" / "dist" / "index.js"
 AGENT = ("Camille Agent", "camille.agent@example.fr")
 
 
+# What the drafts are compared with: the branch the clone started on, as `git clone` recorded
+# it. Never HEAD: decap-server checks the cms/ branches out in the clone while it answers
+# the page (a draft compared with HEAD while it is checked out shows no change at all).
+BASE = "origin/HEAD"
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -42,8 +48,10 @@ def _free_port() -> int:
 
 
 def _git(root: Path, *args: str) -> str:
+    # GIT_OPTIONAL_LOCKS=0: `git status` on the served clone must not take index.lock while
+    # decap-server checks branches out there (its checkout would fail on the lock).
     return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True,
-                          text=True).stdout
+                          text=True, env=dict(os.environ, GIT_OPTIONAL_LOCKS="0")).stdout
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +71,12 @@ def editor(browser, tmp_path_factory):
         [str(Path(sys.executable).parent / "achats"), "edit", "--port",
          str(port), "--api-port", str(api), "--auteur", f"{AGENT[0]} <{AGENT[1]}>"],
         cwd=clone, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        start_new_session=True)
+        start_new_session=True,
+        # Ctrl+C as in a terminal, even when pytest runs in a background job whose shell
+        # ignores SIGINT (Python would then inherit the ignoring and never stop on it).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        # A SIGABRT (sent below if it does not stop) prints every thread's stack.
+        env=dict(os.environ, PYTHONFAULTHANDLER="1"))
     lines: list[str] = []
     ready = threading.Event()
 
@@ -86,7 +99,14 @@ def editor(browser, tmp_path_factory):
         pytest.fail("achats edit n'a pas démarré :\n" + "\n".join(lines))
     yield f"http://127.0.0.1:{port}/", clone, lines
     os.killpg(process.pid, signal.SIGINT)  # Ctrl+C
-    assert process.wait(30) == 130
+    try:
+        code = process.wait(30)
+    except subprocess.TimeoutExpired:
+        os.kill(process.pid, signal.SIGABRT)
+        process.wait(30)
+        reader.join(10)
+        pytest.fail("achats edit ne s'est pas arrêté après Ctrl+C :\n" + "\n".join(lines[-80:]))
+    assert code == 130, "\n".join(lines[-30:])
     reader.join(10)
     process.stdout.close()
     assert "achats edit : arrêté." in lines
@@ -103,6 +123,13 @@ def tab(browser):
     page.on("request", lambda r: page.outside.append(r.url)
             if not r.url.startswith(("http://127.0.0.1:", "data:", "blob:")) else None)
     page.on("pageerror", lambda error: page.errors.append(str(error)))
+    # What a failing save message shows: the browser's console and decap-server's answers.
+    page.console = []
+    page.on("console", lambda message: page.console.append(f"{message.type}: {message.text}"))
+    page.api = []
+    page.on("response", lambda r: _record_api(page.api, r))
+    page.on("requestfailed", lambda r: page.api.append(f"{r.post_data} -> échec {r.failure}")
+            if "/api/v1" in r.url else None)
     page.on("dialog", lambda dialog: (page.errors.append("dialog: " + dialog.message),
                                       dialog.accept()))
     yield page
@@ -110,17 +137,63 @@ def tab(browser):
     assert page.outside == [], f"requêtes hors de 127.0.0.1 : {page.outside}"
 
 
-def _login(page, url: str, route: str) -> None:
+def _login(page, url: str, route: str, field: str = "Identifiant") -> None:
     page.goto(url + "admin/")
     page.get_by_role("button", name="Se connecter").click()
     page.goto(url + "admin/#/" + route)
     # Decap loads a 6 MB bundle: a loaded machine (two cores) may need more than 30 s.
-    page.get_by_label("Identifiant").first.wait_for(timeout=90_000)
+    page.get_by_label(field).first.wait_for(timeout=90_000)
 
 
-def _save(page) -> None:
+def _record_api(api: list, response) -> None:
+    if "/api/v1" not in response.url or response.request.method != "POST":
+        return
+    try:
+        action = json.loads(response.request.post_data or "{}").get("action")
+        answer = response.text()[:300] if response.status >= 400 else ""
+    except Exception as exc:  # the page may be gone: the record says so
+        action, answer = "?", repr(exc)
+    api.append(f"{action} -> {response.status} {answer}".rstrip())
+
+
+# Decap's redux store, read from React's fibre of a form field: the draft's values and errors
+# as Decap holds them (what it will save), which may differ from what the fields display.
+DRAFT = """() => {
+  const input = document.querySelector('input');
+  if (!input) return null;
+  const key = Object.keys(input).find(k => k.startsWith('__reactFiber$'));
+  let fibre = key && input[key];
+  while (fibre && !(fibre.memoizedProps && fibre.memoizedProps.store)) fibre = fibre.return;
+  if (!fibre) return null;
+  const draft = fibre.memoizedProps.store.getState().entryDraft.toJS();
+  return JSON.stringify({valeurs: draft.entry && draft.entry.data, erreurs: draft.fieldsErrors});
+}"""
+
+
+def _diagnostics(page, lines: list) -> str:
+    """Everything that tells why a save did not happen: Decap's draft, decap-server's
+    answers and log, the browser's console, `achats edit`'s output."""
+    server_log = ""
+    for line in lines:
+        if "construction du site intranet dans " in line:
+            log = Path(line.split(" dans ", 1)[1].split(" ")[0]).parent / "decap-server.log"
+            server_log = log.read_text(encoding="utf-8", errors="replace") \
+                if log.is_file() else "(journal absent)"
+    return "\n".join(["brouillon dans Decap : " + str(page.evaluate(DRAFT)),
+                      "requêtes à decap-server :", *page.api,
+                      "console du navigateur :", *page.console,
+                      "erreurs JavaScript : " + repr(page.errors),
+                      "journal de decap-server :", server_log[-4000:],
+                      "sortie d'achats edit :", *lines[-30:]])
+
+
+def _save(page, lines: list) -> None:
     page.get_by_role("button", name="Enregistrer").first.click()
-    page.get_by_text("Entrée enregistrée").wait_for(timeout=90_000)
+    try:
+        page.get_by_text("Entrée enregistrée").wait_for(timeout=90_000)
+    except Exception as exc:  # Playwright's TimeoutError
+        pytest.fail(f"« Entrée enregistrée » n'est pas apparu ({exc.__class__.__name__}) :\n"
+                    + _diagnostics(page, lines))
 
 
 def _wait_branch(clone: Path, branch: str, lines: list, timeout: float = 30) -> str:
@@ -146,11 +219,11 @@ def test_edit_one_field_changes_only_that_line(editor, tab):
     url, clone, lines = editor
     _login(tab, url, "collections/clause/entries/cl-029-conditions-emploi-equipe")
     tab.get_by_label("Pondération").fill("10 % de la note, sous-critère social")
-    _save(tab)
+    _save(tab, lines)
     branch = "cms/clause/cl-029-conditions-emploi-equipe"
     verdict = _wait_branch(clone, branch, lines)
     assert verdict.endswith("aucun problème"), verdict
-    diff = _git(clone, "diff", "--unified=0", "HEAD", branch)
+    diff = _git(clone, "diff", "--unified=0", BASE, branch)
     changed = [line for line in diff.splitlines()
                if line.startswith(("+", "-")) and not line.startswith(("+++", "---"))]
     assert changed == [
@@ -179,14 +252,15 @@ def test_create_clause_through_the_form(editor, tab, tmp_path):
     # Decap rejects its save promise without a reason when the form is invalid.
     assert tab.errors == ["undefined"]
     tab.errors.clear()
-    tab.get_by_label("Identifiant").click()
-    tab.keyboard.press("Control+A")
-    tab.keyboard.type("CL-090")
-    _save(tab)
+    # fill() selects the field's text and types over it, right after focusing it: Decap's
+    # own string control collapsed that selection at the focus re-render ("CL-9CL-090" in its
+    # store, refused by the pattern: never saved). admin/achats-cms.js replaces the control.
+    tab.get_by_label("Identifiant").fill("CL-090")
+    _save(tab, lines)
     branch = "cms/clause/cl-090-clause-de-reemploi-des-cartons"
     verdict = _wait_branch(clone, branch, lines)
     assert verdict.endswith("aucun problème"), verdict
-    files = _git(clone, "diff", "--name-status", "HEAD", branch).split()
+    files = _git(clone, "diff", "--name-status", BASE, branch).split()
     assert files == ["A", "clauses/cl-090-clause-de-reemploi-des-cartons.md"]
     tree = _checkout(clone, branch, tmp_path / "branche")
     result = check_project(Project(tree))
@@ -203,11 +277,11 @@ def test_body_with_id_link_stays_a_link(editor, tab, tmp_path):
     first_line = tab.locator("[data-slate-editor] [data-slate-node=element]").first
     first_line.click()  # the caret lands inside the first line (where does not matter)
     tab.keyboard.insert_text("Voir aussi [[CL-011]]. ")
-    _save(tab)
+    _save(tab, lines)
     branch = "cms/clause/cl-001-reponse-dematerialisee"
     verdict = _wait_branch(clone, branch, lines)
     assert verdict.endswith("aucun problème"), verdict
-    diff = _git(clone, "diff", "--unified=0", "HEAD", branch)
+    diff = _git(clone, "diff", "--unified=0", BASE, branch)
     changed = [line for line in diff.splitlines()
                if line.startswith(("+", "-")) and not line.startswith(("+++", "---"))]
     assert len(changed) == 2, changed
@@ -244,6 +318,25 @@ def test_form_refuses_bad_input_in_french(editor, tab):
     assert tab.errors == ["undefined"]  # Decap's rejected save promise (invalid form)
 
 
+def test_edit_one_field_of_a_tender_piece(editor, tab):
+    url, clone, lines = editor
+    tender = "sensibilisation-eco-citoyennete-jeunes"
+    _login(tab, url, f"collections/piece/entries/{tender}/rc", field="Titre (optionnel)")
+    tab.get_by_label("Titre (optionnel)").fill("Règlement de la consultation (RC)")
+    _save(tab, lines)
+    branch = f"cms/piece/{tender}/rc"
+    verdict = _wait_branch(clone, branch, lines)
+    assert verdict.endswith("aucun problème"), verdict
+    assert _git(clone, "diff", "--name-only", BASE, branch).split() == \
+        [f"content/marches/{tender}/rc.md"]
+    diff = _git(clone, "diff", "--unified=0", BASE, branch)
+    changed = [line for line in diff.splitlines()
+               if line.startswith(("+", "-")) and not line.startswith(("+++", "---"))]
+    assert changed == ["-titre: Règlement de la consultation",
+                       '+titre: "Règlement de la consultation (RC)"']
+    assert not tab.errors, tab.errors
+
+
 def test_tender_collection_lists_tenders_not_their_pieces(editor, tab):
     url, clone, lines = editor
     tab.goto(url + "admin/")
@@ -251,6 +344,11 @@ def test_tender_collection_lists_tenders_not_their_pieces(editor, tab):
     tab.goto(url + "admin/#/collections/marche")
     tab.get_by_text("MA-001 — Sensibilisation des jeunes à l'éco-citoyenneté").wait_for()
     assert tab.get_by_text("Règlement de la consultation").count() == 0
+    # The pieces have their own collection, without the tenders' index.md.
+    tab.goto(url + "admin/#/collections/piece")
+    tab.get_by_text("Règlement de la consultation", exact=False).first.wait_for()
+    assert tab.get_by_text("CCTP", exact=False).count() >= 1
+    assert tab.get_by_text("MA-001 — ", exact=False).count() == 0
     tab.goto(url + "admin/#/collections/clause")
     tab.get_by_text("CL-010 — ", exact=False).first.wait_for()
     assert not tab.errors, tab.errors

@@ -11,11 +11,14 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from achats.problems import AchatsError
-from achats.model.schema import BY_PREFIX, COLLECTIONS, Collection, Field, Vocabularies
+from achats.model.schema import (BY_PREFIX, COLLECTIONS, PIECE_FIELDS, Collection, Field,
+                                 Vocabularies)
+from achats.site.editor.media import MEDIA_FOLDER, PUBLIC_FOLDER
 
 # The custom format registered by admin/achats-cms.js: our front-matter style.
 FORMAT = "achats-frontmatter"
-ENTRY_MARK = "_fiche"  # set by the format on files that have an ID, never written
+ENTRY_MARK = "_fiche"  # set by the format: true on files that have an ID; never written
+PIECE_COLLECTION = "piece"  # the tenders' pieces (rc.md, ccap.md…), see piece_collection_config
 SETTING = "editeur"  # extra.editeur in mkdocs.yml
 BACKENDS = ("gitlab", "github")
 # Fields the form leaves out: written by a command, never by hand.
@@ -130,19 +133,23 @@ def _hint(f: Field) -> str | None:
     return f.help[:1].upper() + f.help[1:] if f.help else None
 
 
+def _body_field(label_text: str = "Texte de la fiche") -> dict:
+    return {
+        "name": "body", "label": label_text, "widget": "markdown",
+        "modes": ["raw"], "buttons": [], "editor_components": [], "sanitize_preview": True,
+        "required": False,
+        "hint": "Markdown. Pour citer une fiche : [[CL-010]] (identifiant entre doubles "
+                "crochets).",
+    }
+
+
 def collection_config(c: Collection, vocab: Vocabularies) -> dict:
     fields = [widget(f, vocab) for f in c.fields if f.name not in NOT_IN_FORM]
     for decap_field in fields:
         default = c.scaffold.get(decap_field["name"])
         if default not in (None, [], {}, "") and not _is_todo(default):
             decap_field["default"] = default
-    fields.append({
-        "name": "body", "label": "Texte de la fiche", "widget": "markdown",
-        "modes": ["raw"], "buttons": [], "editor_components": [], "sanitize_preview": True,
-        "required": False,
-        "hint": "Markdown. Pour citer une fiche : [[CL-010]] (identifiant entre doubles "
-                "crochets).",
-    })
+    fields.append(_body_field())
     out = {
         "name": c.name, "label": c.label_plural, "label_singular": c.label,
         "folder": c.folder, "extension": "md", "format": FORMAT, "create": True,
@@ -151,13 +158,37 @@ def collection_config(c: Collection, vocab: Vocabularies) -> dict:
         "sortable_fields": ["id", "titre"],
     }
     if c.in_folders:
-        # One folder per tender: the editor edits its index.md (the pieces rc.md, ccap.md…
-        # stay in git; see the README).
+        # One folder per tender: this collection edits its index.md, the `piece` collection
+        # (piece_collection_config) the pieces beside it.
         out["path"] = "{{slug}}/index"
         # decap lists every .md file of the folders; the format marks the files with an ID
         # (admin/achats-cms.js): only the tenders' index.md.
         out["filter"] = {"field": ENTRY_MARK, "value": True}
     return out
+
+
+def piece_collection_config(tenders: Collection, vocab: Vocabularies) -> dict:
+    """The pieces of the tenders (rc.md, ccap.md, cctp.md, ae.md beside each index.md), as a
+    collection of their own over the same folders.
+
+    Why not a `files` collection: it would list each existing piece by path, so the
+    configuration would have to change with every new tender, and Decap's editorial workflow
+    is made for folder collections. Why not nested in `marche`: a Decap entry is one file, so
+    a tender's form cannot also hold its pieces. Here Decap lists every file two levels down
+    (like `marche`) and keeps those without an ID (the format marks them): the pieces. No
+    creation nor deletion in the browser: which pieces a tender has is decided when it is
+    set up (achats new), and a piece is named by its file (rc.md…), not by a form field."""
+    fields = [widget(f, vocab) for f in PIECE_FIELDS]
+    fields.append(_body_field("Texte de la pièce"))
+    return {
+        "name": PIECE_COLLECTION, "label": "Pièces des marchés",
+        "label_singular": "Pièce de marché", "folder": tenders.folder, "extension": "md",
+        "format": FORMAT, "create": False, "delete": False,
+        "path": "{{slug}}/index",  # the depth (two levels); pieces are never created here
+        "filter": {"field": ENTRY_MARK, "value": False},
+        "identifier_field": "titre", "summary": "{{dirname}} — {{titre}} ({{filename}}.md)",
+        "fields": fields, "sortable_fields": ["titre"],
+    }
 
 
 def _is_todo(value) -> bool:
@@ -223,12 +254,15 @@ def decap_config(vocab: Vocabularies, settings=None, local_api: str | None = Non
         "load_config_file": False,
         "publish_mode": "editorial_workflow",
         "backend": backend_config(settings),
-        "media_folder": "content/pages/assets/fiches",
-        "public_folder": "/assets/fiches",
+        # Published in the public variant only when a public entry cites it (media.py).
+        "media_folder": MEDIA_FOLDER,
+        "public_folder": PUBLIC_FOLDER,
         "show_preview_links": False,
         "editor": {"preview": True},
         "slug": {"encoding": "ascii", "clean_accents": True, "sanitize_replacement": "-"},
-        "collections": [collection_config(c, vocab) for c in COLLECTIONS.values()],
+        "collections": [collection_config(c, vocab) for c in COLLECTIONS.values()]
+        + [piece_collection_config(next(c for c in COLLECTIONS.values() if c.in_folders),
+                                   vocab)],
     }
     if local_api:
         config["local_backend"] = {"url": local_api}

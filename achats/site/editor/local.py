@@ -36,6 +36,9 @@ _SAFE_EXTRACT = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
 
 
 def git(root: Path, *args: str, env: dict | None = None) -> str:
+    # Never an optional lock (`git status` refreshing the index): decap-server checks
+    # branches out in this repository, and its checkout fails on a held index.lock.
+    env = dict(env if env is not None else os.environ, GIT_OPTIONAL_LOCKS="0")
     done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, env=env)
     if done.returncode != 0:
         raise AchatsError(f"git {' '.join(args)} a échoué : {done.stderr.strip()}")

@@ -15,6 +15,9 @@
   var jsyaml = window.jsyaml;
   var FORMAT = 'achats-frontmatter';
   var ENTRY_MARK = '_fiche';  // same name in achats/site/editor/config.py
+  // The front matter as read, kept in the entry's data (never written): a file without an
+  // ID (a tender's piece) has no key in `originals`.
+  var ORIGINAL = '_lu';
   var DATE_KEYS = { date: true, le: true };
   var PLAIN = /^[A-Za-z_][A-Za-z0-9_.\-]*$/;
   var DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -64,9 +67,10 @@
     if (typeof data.id === 'string') originals[data.id] = kept;
     var out = Object.assign({}, data);
     out.body = parts.body;
-    // Marks an entry (it has an ID) for the tender collection's filter: the pieces beside
-    // a tender's index.md (rc.md, ccap.md…) have none. Never written (see toFile).
-    if (typeof data.id === 'string') out[ENTRY_MARK] = true;
+    // Marks an entry (it has an ID) for the filters of the `marche` and `piece` collections:
+    // the pieces beside a tender's index.md (rc.md, ccap.md…) have none. Never written.
+    out[ENTRY_MARK] = typeof data.id === 'string';
+    out[ORIGINAL] = parts.front;
     return out;
   }
 
@@ -157,10 +161,18 @@
     var body = typeof values.body === 'string' ? values.body : '';
     delete values.body;
     delete values[ENTRY_MARK];
+    var read = values[ORIGINAL];
+    delete values[ORIGINAL];
     var kept = typeof values.id === 'string' ? originals[values.id] : undefined;
+    if (!kept && typeof read === 'string' && read) {
+      kept = chunksOf(read);
+      kept.values = jsyaml.load(read, { schema: jsyaml.CORE_SCHEMA }) || {};
+    }
     var order = [];
     (kept ? kept.order : []).concat(sortedKeys || [], Object.keys(values)).forEach(function (k) {
-      if (k !== 'body' && k !== ENTRY_MARK && order.indexOf(k) === -1) order.push(k);
+      if (k !== 'body' && k !== ENTRY_MARK && k !== ORIGINAL && order.indexOf(k) === -1) {
+        order.push(k);
+      }
     });
     var front = kept ? kept.head : '';
     order.forEach(function (key) {
@@ -222,6 +234,41 @@
         }));
     },
   });
+
+  // ---- one-line text fields ------------------------------------------------------------
+  // Decap's own string control (decap-cms-widget-string 3.x) remembers where the last
+  // keystroke left the caret and puts it back at EVERY re-render, including those that only
+  // restyle the field (focus, an error cleared or shown). A selection the agent has just
+  // made then collapses before the next keystroke, and what is typed is inserted instead of
+  // replacing it: "CL-9" selected, "CL-090" typed gave "CL-9CL-090" in Decap's store while
+  // the agent believed the field held "CL-090"; the ID pattern then refused every save
+  // (the flaky browser test; with Playwright's fill() it happened every time). This control
+  // restores the caret only after the value itself changed (what the original guard is for:
+  // React rewriting the value of a nested field), never over a selection made since.
+  var StringControl = createClass({
+    componentDidUpdate: function (previous) {
+      var el = this.el;
+      if (!el || previous.value === this.props.value || this.caret === undefined) return;
+      if (document.activeElement === el && el.value === (this.props.value || '') &&
+          el.selectionStart === el.selectionEnd && el.selectionStart !== this.caret) {
+        el.setSelectionRange(this.caret, this.caret);
+      }
+    },
+    handleChange: function (event) {
+      this.caret = event.target.selectionStart;
+      this.props.onChange(event.target.value);
+    },
+    render: function () {
+      var self = this, props = this.props;
+      return h('input', {
+        ref: function (el) { self.el = el; },
+        type: 'text', id: props.forID, className: props.classNameWrapper,
+        value: props.value || '', onChange: this.handleChange,
+        onFocus: props.setActiveStyle, onBlur: props.setInactiveStyle,
+      });
+    },
+  });
+  CMS.registerWidget('string', StringControl, CMS.getWidget('string').preview);
 
   // ---- French checks before saving -----------------------------------------------------
   function fieldErrors(fields, values, prefix, errors) {
