@@ -25,7 +25,7 @@ from pathlib import Path
 
 import yaml
 
-from achats.git.history import write_atomically
+from achats.git.restore import write_atomically
 from achats.model.load import Entry
 from achats.problems import AchatsError
 from achats.project import Project
