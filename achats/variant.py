@@ -390,7 +390,8 @@ class IntranetHistory(_HistoryView):
             return  # read with the differences (prepare)
         self._versions_read = True
         try:
-            self._blobs.update(repository(self.root).read_blobs(self._version_specs(plans)))
+            self._blobs.update(
+                repository(self.root).read_blobs(self._version_specs(plans)))
         except GitError as exc:
             self._failure = str(exc)
 

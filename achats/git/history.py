@@ -80,12 +80,10 @@ def require_history(project) -> History:
 def resolve_commit(history: History, rev: str) -> str:
     """Full commit id of ``rev``; RevisionError (a usage error) when git does not know it."""
     try:
-        out = repository(history.root).run("rev-parse", "--verify", "-q", "--end-of-options",
-                      f"{rev}^{{commit}}")
+        return repository(history.root).commit_of(rev)
     except GitError:
         raise RevisionError(f"révision « {rev} » inconnue de git (voir « achats history » "
                             "pour les versions d'une fiche).") from None
-    return out.decode().strip()
 
 
 class RevisionError(AchatsError):
@@ -110,15 +108,17 @@ def contents_at(history: History, target: Target, commit: str) -> dict[str, str 
     if target.folder:
         index = target.paths[0]
         folders = {str(Path(p).parent.as_posix()) for p in _candidates(history, index)}
-        listing = repository(history.root).run("ls-tree", "-z", "--name-only", commit, "--",
-                          *sorted(f"{f}/" for f in folders)).decode("utf-8", "replace")
+        listing = repository(history.root).run(
+            "ls-tree", "-z", "--name-only", commit, "--",
+            *sorted(f"{f}/" for f in folders)).decode("utf-8", "replace")
         current = target.folder
         for name in (n for n in listing.split("\0") if n.endswith(".md")):
             piece = f"{current}/{Path(name).name}"
             wanted.setdefault(piece, [name])
     specs = {rel: [f"{commit}:{history.prefix}{c}" for c in names]
              for rel, names in wanted.items()}
-    blobs = repository(history.root).read_blobs([s for group in specs.values() for s in group])
+    blobs = repository(history.root).read_blobs([s for group in specs.values()
+                                                 for s in group])
     result = {}
     for rel, group in specs.items():
         text = next((blob_text(blobs[s]) for s in group if blobs.get(s) is not None), None)

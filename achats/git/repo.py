@@ -138,6 +138,10 @@ class GitRepo:
         except GitError:
             return None
 
+    def identity(self) -> tuple[str | None, str | None]:
+        """``user.name`` and ``user.email`` as git would sign a commit here."""
+        return self.config("user.name"), self.config("user.email")
+
     # -- processes ------------------------------------------------------------------------------
 
     def run(self, *args: str, env: dict | None = None) -> bytes:
@@ -153,6 +157,16 @@ class GitRepo:
         if status != 0:
             raise GitError(list(args), status, _text(err))
         return out
+
+    def commit_of(self, rev: str) -> str:
+        """Full id of the commit ``rev`` names; GitError (code 1) when git knows no such
+        commit."""
+        out = self.run("rev-parse", "--verify", "-q", "--end-of-options", f"{rev}^{{commit}}")
+        return out.decode("ascii", "replace").strip()
+
+    def archive(self, commit: str) -> bytes:
+        """The tree of ``commit`` as a tar archive (`git archive`)."""
+        return self.run("archive", "--format=tar", "--end-of-options", commit)
 
     def start(self, command: str, *args: str, config: tuple[str, ...] = ()) -> "Running":
         """Start ``git [-c config]… command --output=FILE args…`` and return at once: git

@@ -24,7 +24,8 @@ class Restored:
 def restore_version(project, target: Target, rev: str) -> Restored:
     """Restore ``target``'s files as they were at ``rev``, in a new commit."""
     history = require_history(project)
-    status = repository(project.root).run("status", "--porcelain", "--untracked-files=no")
+    git = repository(project.root)
+    status = git.run("status", "--porcelain", "--untracked-files=no")
     if status.strip():
         raise AchatsError("le dossier de travail contient des modifications non enregistrées "
                           "(git status) : enregistrez-les (commit) ou mettez-les de côté "
@@ -56,13 +57,13 @@ def restore_version(project, target: Target, rev: str) -> Restored:
     name = target.entry.id if target.entry is not None else target.paths[0]
     message = f"Restaure {name} à la version {commit[:7]}"
     try:
-        repository(project.root).run("add", "-A", "--", *changed)
-        repository(project.root).run("commit", "-q", "-m", message, "--", *changed)
+        git.run("add", "-A", "--", *changed)
+        git.run("commit", "-q", "-m", message, "--", *changed)
     except GitError as exc:
         _put_back(project, originals)
         raise AchatsError(f"git a refusé le commit ({exc.stderr.strip()}) : rien n'a été "
                           "modifié.") from None
-    head = repository(project.root).run("rev-parse", "--short", "HEAD").decode().strip()
+    head = git.run("rev-parse", "--short", "HEAD").decode().strip()
     return Restored(target, commit[:7], head, changed)
 
 
@@ -70,8 +71,9 @@ def _refuse_unsaved(project, paths: list[str]) -> None:
     """Refuses a restoration that would write over a file git does not hold as it is: one
     untracked (or ignored) at a restored path, modified, or a symbolic link. The check of the
     whole tree above leaves untracked files out."""
-    found = repository(project.root).run("status", "--porcelain", "-z", "--untracked-files=all",
-                    "--ignored=matching", "--", *paths)
+    found = repository(project.root).run("status", "--porcelain", "-z",
+                                         "--untracked-files=all", "--ignored=matching", "--",
+                                         *paths)
     unsaved = [item[3:].decode("utf-8", "replace") for item in found.split(b"\0") if item]
     unsaved += [rel for rel in paths if (project.root / rel).is_symlink()]
     if unsaved:

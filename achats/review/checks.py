@@ -77,8 +77,7 @@ class RefError(AchatsError):
 def resolve_revision(project: Project, ref: str) -> str:
     """Full commit id of ``ref``; RefError in French when git does not know it."""
     try:
-        out = repository(project.root).run("rev-parse", "--verify", "-q", "--end-of-options",
-                      f"{ref}^{{commit}}")
+        return repository(project.root).commit_of(ref)
     except GitError as exc:
         if exc.returncode == 1:
             raise RefError(f"révision « {ref} » inconnue de git. En CI, récupérez tout "
@@ -86,7 +85,6 @@ def resolve_revision(project: Project, ref: str) -> str:
                            "puis réessayez.") from None
         raise RefError(f"impossible de lire la révision « {ref} » : le projet est-il dans un "
                        f"dépôt git ? ({exc.stderr.strip()})") from None
-    return out.decode().strip()
 
 
 def _collection_folders() -> list[str]:
@@ -96,7 +94,7 @@ def _collection_folders() -> list[str]:
 def files_at(project: Project, commit: str) -> dict[str, str]:
     """Text of every collection file at ``commit`` (one ls-tree, one cat-file --batch)."""
     listing = repository(project.root).run("ls-tree", "-r", "-z", commit, "--",
-                      *_collection_folders())
+                                           *_collection_folders())
     objects: dict[str, str] = {}
     for record in listing.decode("utf-8", "replace").split("\0"):
         if not record:
@@ -149,8 +147,8 @@ def _renames(project: Project, base: str, head: str | None
     """(old path -> new path for files git sees as renamed, every path changed) between
     base and head (the working tree, untracked files included, when head is None)."""
     args = ["diff", "-M", "-z", "--name-status", base] + ([head] if head else [])
-    out = repository(project.root).run("-c", "core.quotepath=false", *args, "--", "."
-                  ).decode("utf-8", "replace")
+    git = repository(project.root)
+    out = git.run("-c", "core.quotepath=false", *args, "--", ".").decode("utf-8", "replace")
     tokens, renames, changed, i = out.split("\0"), {}, set(), 0
     while i < len(tokens):
         status = tokens[i]
@@ -166,8 +164,8 @@ def _renames(project: Project, base: str, head: str | None
                 changed.add(tokens[i + 1])
             i += 2
     if head is None:
-        untracked = repository(project.root).run("-c", "core.quotepath=false", "ls-files", "-z",
-                            "--others", "--exclude-standard").decode("utf-8", "replace")
+        untracked = git.run("-c", "core.quotepath=false", "ls-files", "-z", "--others",
+                            "--exclude-standard").decode("utf-8", "replace")
         # A local cache, never added to git, is no part of the merge request.
         changed |= {p for p in untracked.split("\0") if p and not p.startswith(".cache/")}
     return renames, changed
