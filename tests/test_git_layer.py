@@ -323,3 +323,25 @@ def test_a_build_shared_with_a_forked_process_runs_as_few_git_processes(tmp_path
     assert sorted(found) == ["cat-file", "log", "version"], found
     assert found["cat-file"] != found["log"]  # started by the forked process, its own
     assert len(list((root / "site/historique").glob("*/index.html"))) >= 40
+
+
+def test_a_process_working_on_many_projects_keeps_few_git_processes(tmp_path):
+    """The persistent cat-file of the least recently used projects is stopped: the tests,
+    which open hundreds of repositories, never run out of processes or pipes."""
+    from achats.git import repo as layer
+
+    roots = []
+    for n in range(layer._OPEN_AT_MOST + 3):
+        root = plain_repo(tmp_path / f"depot-{n}")
+        write(root, "f.md", f"{n}\n")
+        commit_all(root, "Un fichier")
+        roots.append(root)
+    opened = []
+    for n, root in enumerate(roots):
+        opened.append(repository(root))
+        assert opened[-1].read_blobs(["HEAD:f.md"])["HEAD:f.md"] == f"{n}\n".encode()
+    alive = [g for g in opened if g._cat is not None and g._cat.proc.poll() is None]
+    assert len(alive) == layer._OPEN_AT_MOST
+    assert alive == opened[-layer._OPEN_AT_MOST:]
+    # A project whose process was stopped gets a new one when asked again.
+    assert repository(roots[0]).read_blobs(["HEAD:f.md"])["HEAD:f.md"] == b"0\n"

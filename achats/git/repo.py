@@ -25,6 +25,7 @@ with their own processes, in the child. No lock is held here, and no thread is s
 
 from __future__ import annotations
 
+import atexit
 import os
 import subprocess
 import tempfile
@@ -55,7 +56,7 @@ class GitError(Exception):
 
 
 class NotARepository(AchatsError):
-    """The project is not in a git repository (or git cannot be run)."""
+    """The project is not in a readable git repository."""
 
 
 def _gitpython():
@@ -312,7 +313,9 @@ def _text(data) -> str:
 
 # -- one repository per project folder and process ------------------------------------------------
 
-_OPEN: dict[Path, GitRepo] = {}
+_OPEN: dict[Path, GitRepo] = {}  # most recently used last
+# A process that works on many projects (the tests) keeps this many cat-file processes.
+_OPEN_AT_MOST = 8
 # Repositories a forked child inherited from its parent: kept referenced so that they are
 # never closed (or garbage-collected, which would close them) in the child.
 _INHERITED: list[GitRepo] = []
@@ -321,9 +324,12 @@ _INHERITED: list[GitRepo] = []
 def repository(root: Path | str) -> GitRepo:
     """The git side of the project at ``root`` for this process (opened once)."""
     key = Path(root).absolute()
-    found = _OPEN.get(key)
+    found = _OPEN.pop(key, None)
     if found is None:
-        found = _OPEN[key] = GitRepo(key)
+        found = GitRepo(key)
+        while len(_OPEN) >= _OPEN_AT_MOST:
+            _OPEN.pop(next(iter(_OPEN))).close()
+    _OPEN[key] = found
     return found
 
 
@@ -340,3 +346,4 @@ def _forget_in_child() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_in_child)
+atexit.register(close_all)  # git's pipes closed before the interpreter's own clean-up
