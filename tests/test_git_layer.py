@@ -285,17 +285,21 @@ def _build_processes(root: Path, env: dict, notes: Path, *options: str,
 @pytest.mark.skipif(GIT is None, reason="git absent")
 def test_a_real_build_runs_the_same_few_git_processes_for_few_or_many_entries(tmp_path):
     """Counted in the real `achats build` process (and any process it forks): gitpython's
-    `git version` at import (twice), one `git log`, one `git cat-file --batch`."""
+    `git version` at import (twice), one `git log`, one `git cat-file --batch`; the public
+    variant (every version of every public entry judged) as the intranet."""
     from test_history import add_guides
+    from test_public_variant import make_canary_project
 
     few, many = make_repo(tmp_path / "peu"), make_repo(tmp_path / "beaucoup")
     add_guides(many, 60)
+    public = make_canary_project(tmp_path / "public")
     env, notes = _noting_git(tmp_path)
     counts = {}
     for name, root in (("peu", few), ("beaucoup", many)):
         no_search(root, pdf="false")
         counts[name] = _build_processes(root, env, notes)
-        counts[name + "-public"] = _build_processes(root, env, notes, "--public")
+    no_search(public, pdf="false")
+    counts["public"] = _build_processes(public, env, notes, "--public")
     for name, found in counts.items():
         assert found == ["cat-file", "log", "version", "version"], (name, found)
     assert (many / "site/historique/gu-062/index.html").is_file()
