@@ -145,16 +145,21 @@ class GitRepo:
 
     # -- processes ------------------------------------------------------------------------------
 
-    def run(self, *args: str, env: dict | None = None) -> bytes:
-        """Run one git process in the project's folder and return its standard output."""
+    def _execute(self, args, **options):
+        """gitpython's ``execute`` of ``git args…`` in the project's folder, in this
+        process only; GitError (code 127) when git cannot be found."""
         self._check_process()
         git = _gitpython()
         try:
-            status, out, err = self._command.execute(
-                ["git", *args], with_extended_output=True, with_exceptions=False,
-                stdout_as_string=False, strip_newline_in_stdout=False, env=env)
+            return self._command.execute(["git", *args], **options)
         except git.GitCommandNotFound:
             raise GitError(list(args), 127, MISSING_GIT) from None
+
+    def run(self, *args: str, env: dict | None = None) -> bytes:
+        """Run one git process in the project's folder and return its standard output."""
+        status, out, err = self._execute(args, with_extended_output=True,
+                                         with_exceptions=False, stdout_as_string=False,
+                                         strip_newline_in_stdout=False, env=env)
         if status != 0:
             raise GitError(list(args), status, _text(err))
         return out
@@ -174,18 +179,15 @@ class GitRepo:
         writes to a temporary file (a pipe nobody reads would stop git once full; a thread
         reading it would forbid the build's fork). ``command`` takes ``--output`` (log,
         diff…)."""
-        self._check_process()
-        git = _gitpython()
         handle, path = tempfile.mkstemp(prefix="achats-git-", suffix=".out")
         os.close(handle)
         options = [item for setting in config for item in ("-c", setting)]
         args = (*options, command, f"--output={path}", *args)
         try:
-            process = self._command.execute(["git", *args], as_process=True,
-                                            with_stdout=False)
-        except git.GitCommandNotFound:
+            process = self._execute(args, as_process=True, with_stdout=False)
+        except BaseException:
             os.unlink(path)
-            raise GitError(list(args), 127, MISSING_GIT) from None
+            raise
         return Running(process, Path(path), list(args))
 
     def read_blobs(self, specs: list[str]) -> dict[str, bytes | None]:
@@ -235,12 +237,8 @@ class GitRepo:
     def _cat_file(self):
         self._check_process()  # never the pipes of the process that forked this one
         if self._cat is None:
-            git = _gitpython()
-            try:
-                self._cat = self._command.execute(["git", "cat-file", "--batch"],
-                                                  istream=subprocess.PIPE, as_process=True)
-            except git.GitCommandNotFound:
-                raise GitError(["cat-file", "--batch"], 127, MISSING_GIT) from None
+            self._cat = self._execute(("cat-file", "--batch"), istream=subprocess.PIPE,
+                                      as_process=True)
         return self._cat
 
     def _stop_cat_file(self) -> str:
