@@ -32,6 +32,7 @@ from pathlib import Path
 
 import yaml
 
+from achats.git.repo import GitError, repository
 from achats.model.fingerprint import fingerprint
 from achats.problems import AchatsError, ProblemList
 from achats.project import DATA_DIR, Project
@@ -483,11 +484,11 @@ AUTHORS = [("Agnès Achat", "agnes@example.org"), ("Bruno Besoin", "bruno@exampl
 
 
 def _git(root: Path, *args: str, env: dict | None = None) -> None:
-    done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True,
-                          env={**os.environ, **(env or {})})
-    if done.returncode != 0:
+    try:
+        repository(root).run(*args, env=env)
+    except GitError as exc:
         raise AchatsError(f"git {' '.join(args[:2])} a échoué dans le banc d'essai : "
-                          f"{done.stderr.strip()}")
+                          f"{exc.stderr.strip()}") from None
 
 
 def _commit_history(root: Path, rng: random.Random, corpus: Corpus, writer: _Writer,
@@ -635,7 +636,7 @@ def measure_phases(root: Path, site: Path | None, repeat: int) -> dict:
         phases[name] = _best(repeat, lambda step=step: _timed(step))
 
     try:
-        from achats.git.history import read_history
+        from achats.git.log import read_history
     except ImportError:
         read_history = None
     if read_history is None:

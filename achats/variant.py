@@ -32,9 +32,9 @@ import yaml
 
 from achats.model import yamlsource
 from achats.index.graph import Graph, build_graph
-from achats.git.history import (NOT_COMMITTED, UNKNOWN_DATE, GitError, History, Version, _describe,
-                      _split_version, blob_text, document_diff, front_matter, is_entry_file,
-                      read_blobs, readable_version)
+from achats.git.diff import document_diff, front_matter, readable_version, split_version
+from achats.git.log import NOT_COMMITTED, UNKNOWN_DATE, History, Version
+from achats.git.repo import GitError, blob_text, repository
 from achats.model.links import ID_LINK_ANY_CASE, ID_NUMBER, ID_PATTERN
 from achats.model.load import Entry
 from achats.problems import AchatsError, ProblemList
@@ -343,7 +343,7 @@ class _HistoryView:
         return [(when, entry, what) for _order, when, entry, what in events[:limit]]
 
     def describe(self, entry: Entry, group: list[Version]) -> str:
-        return _describe(entry, group, self.subject(group[0]))
+        return describe(entry, group, self.subject(group[0]))
 
 
 class IntranetHistory(_HistoryView):
@@ -375,7 +375,7 @@ class IntranetHistory(_HistoryView):
         specs += self._version_specs(every)
         self._versions_read = bool(every)
         try:
-            self._blobs = read_blobs(self.root, specs)
+            self._blobs = repository(self.root).read_blobs(specs)
         except GitError as exc:
             self._failure = str(exc)
 
@@ -390,7 +390,8 @@ class IntranetHistory(_HistoryView):
             return  # read with the differences (prepare)
         self._versions_read = True
         try:
-            self._blobs.update(read_blobs(self.root, self._version_specs(plans)))
+            self._blobs.update(
+                repository(self.root).read_blobs(self._version_specs(plans)))
         except GitError as exc:
             self._failure = str(exc)
 
@@ -419,6 +420,21 @@ class IntranetHistory(_HistoryView):
         return FileChange(version, None, old, new, moved)
 
 
+def describe(entry: Entry, group: list[Version], subject: str | None) -> str:
+    """What a commit did to an entry, « créée : message », for the history lists."""
+    main = next((v for v in group if v.path == entry.rel), None)
+    if main is not None and main.status == "A":
+        verb = "créée"
+    elif main is not None and main.status == "R":
+        verb = "renommée"
+    elif main is None:
+        kinds = ", ".join(sorted({Path(v.path).stem.upper() for v in group}))
+        verb = f"pièce{'s' if len(group) > 1 else ''} {kinds} modifiée{'s' if len(group) > 1 else ''}"
+    else:
+        verb = "modifiée"
+    return f"{verb} : {subject}" if subject else verb
+
+
 def collection_at(path: str) -> tuple[Collection | None, bool]:
     """The collection a file belonged to by its path, and whether it is a tender's piece."""
     parts = path.split("/")
@@ -432,6 +448,11 @@ def collection_at(path: str) -> tuple[Collection | None, bool]:
         if collection.in_folders and depth == 2:
             return collection, parts[-1] != "index.md"
     return None, False
+
+
+def is_entry_file(rel: str) -> bool:
+    """Whether ``rel`` is (or was) an entry's file or a tender's piece."""
+    return collection_at(rel)[0] is not None
 
 
 @dataclass
@@ -486,7 +507,7 @@ class PublicHistory(_HistoryView):
                     if piece:
                         specs.append(f"{v.commit}:{prefix}{posixpath.dirname(v.path)}/index.md")
         try:
-            blobs = read_blobs(self.root, specs)
+            blobs = repository(self.root).read_blobs(specs)
         except GitError as exc:
             blobs, self.failure = {}, str(exc)
         for entry in self.graph.entries:
@@ -731,7 +752,7 @@ def _meta_or_none(text: str) -> dict | None:
         found, keys = {}, set()
         for key, value in node.value:
             if key.tag == "tag:yaml.org,2002:merge":
-                return _split_version(text).meta
+                return split_version(text).meta
             if isinstance(key, yaml.ScalarNode):
                 if key.value in keys:  # refused by the full load too: unreadable
                     return None
@@ -828,7 +849,7 @@ def withheld_values(history: PublicHistory, public_slugs: set[str],
 
 def _version_fragments(text: str) -> list[str]:
     """Sentences of a version: its front-matter values (but its ID) and its body."""
-    version = _split_version(text)
+    version = split_version(text)
     meta = version.meta or {}
     values = _leaves({k: v for k, v in meta.items() if k != "id"})
     return [f for value in values + [version.body] for f in _fragments(value)]

@@ -108,3 +108,55 @@ def test_the_checker_sees_a_backward_import(tmp_path):
             fake.unlink()
         assert any(STAGES.index(stage_of(t)) > STAGES.index("model")
                    for t in targets if t.startswith("achats")), source
+
+
+# -- git runs in one place ---------------------------------------------------------------------
+
+GIT_LAYER = PACKAGE / "git"
+
+
+def git_calls_of(path: Path) -> list[tuple[int, str]]:
+    """Where ``path`` would start git itself or use gitpython: a command list or tuple
+    beginning with "git", "git" (or "git …") given to a call, an import of gitpython."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+
+    def is_git(node) -> bool:
+        return isinstance(node, ast.Constant) and isinstance(node.value, str) and (
+            node.value == "git" or node.value.startswith("git ")
+            or node.value.endswith("/git"))
+
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.List, ast.Tuple)) and node.elts and is_git(node.elts[0]):
+            found.append((node.lineno, "commande git"))
+        elif isinstance(node, ast.Call) and any(is_git(arg) for arg in node.args):
+            found.append((node.lineno, "appel avec « git »"))
+        elif isinstance(node, ast.Import):
+            found += [(node.lineno, f"import {a.name}") for a in node.names
+                      if a.name == "git" or a.name.startswith("git.")]
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module and (
+                node.module == "git" or node.module.startswith("git.")):
+            found.append((node.lineno, f"from {node.module} import"))
+    return found
+
+
+def test_only_the_git_layer_runs_git():
+    """Every git process starts in achats/git/ (through gitpython): one place knows the
+    process count, the fork safety and the errors."""
+    outside = [f"{path.relative_to(PACKAGE.parent)}:{line}: {what}"
+               for path in modules() if GIT_LAYER not in path.parents
+               for line, what in git_calls_of(path)]
+    assert not outside, outside
+
+
+def test_the_git_checker_sees_git_run_elsewhere(tmp_path):
+    probe = tmp_path / "probe.py"
+    for source in ('subprocess.run(["git", "log"], cwd=root)\n',
+                   'subprocess.Popen(("git", "cat-file", "--batch"))\n',
+                   'os.system("git status")\n', "import git\n", "from git import Repo\n",
+                   'shutil.which("git")\n'):
+        probe.write_text(source, encoding="utf-8")
+        assert git_calls_of(probe), source
+    probe.write_text('MODE = "git"\nsubprocess.run(["ssh-keygen", "-Y", "sign"])\n',
+                     encoding="utf-8")
+    assert not git_calls_of(probe)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from achats.git.history import (NOT_COMMITTED, UNKNOWN_DATE, document_diff, field_changes,
-                            read_history, word_diff)
+from achats.git.diff import document_diff, field_changes, word_diff
+from achats.git.log import NOT_COMMITTED, UNKNOWN_DATE, read_history
 from achats.project import Project
 from achats.site.commands import build_site
 from achats.model.validate import check_project
@@ -386,19 +386,14 @@ def test_build_outside_git_succeeds_without_history(tmp_path):
 # -- cost: a constant number of git processes ---------------------------------------------------
 
 def git_processes_in_build(root: Path, monkeypatch) -> list[list[str]]:
-    """Every git command line started during one build (observed, not replaced)."""
-    started: list[list[str]] = []
-    original = subprocess.Popen.__init__
+    """Every git command line started during one build (observed, not replaced), with
+    this process's persistent git (cat-file) stopped first: each build counts its own."""
+    from achats.git.repo import close_all
+    from git_processes import git_processes
 
-    def recording(self, args, *rest, **options):
-        command = [str(a) for a in (args if isinstance(args, (list, tuple)) else [args])]
-        if command and Path(command[0]).name == "git":
-            started.append(command)
-        original(self, args, *rest, **options)
-
-    monkeypatch.setattr(subprocess.Popen, "__init__", recording)
-    build_site(project=Project(root), site_dir=str(root / "site"))
-    monkeypatch.undo()
+    close_all()
+    with git_processes(monkeypatch) as started:
+        build_site(project=Project(root), site_dir=str(root / "site"))
     return started
 
 
@@ -421,9 +416,9 @@ def test_git_processes_do_not_grow_with_entries(tmp_path, monkeypatch):
     for root in (few, many):
         no_search(root)
     counts = [git_processes_in_build(root, monkeypatch) for root in (few, many)]
-    assert len(counts[0]) == len(counts[1]) <= 3
-    assert [c[1:3] for c in counts[1]] == [c[1:3] for c in counts[0]]
-    assert sum(1 for c in counts[1] if "log" in c) == 1
+    assert len(counts[0]) == len(counts[1]) <= 2
+    assert counts[0].commands() == counts[1].commands() == ["log", "cat-file"]
+    assert (many / "site/historique/gu-062/index.html").is_file()  # the history was read
 
 
 def test_a_build_refused_by_the_check_leaves_no_git_behind(tmp_path, monkeypatch):
@@ -431,25 +426,18 @@ def test_a_build_refused_by_the_check_leaves_no_git_behind(tmp_path, monkeypatch
     refuses the build, that git is stopped and waited for, not left running."""
     from achats.problems import AchatsError
 
+    from git_processes import git_processes
+
     root = make_repo(tmp_path / "projet")
     no_search(root)
     edit(root, CLAUSE, "statut: a_valider", "statut: inconnu")
-    started = []
-    original = subprocess.Popen.__init__
-
-    def recording(self, args, *rest, **options):
-        original(self, args, *rest, **options)
-        if Path(str(args[0])).name == "git":
-            started.append(self)
-
-    monkeypatch.setattr(subprocess.Popen, "__init__", recording)
-    with pytest.raises(AchatsError) as refused:
+    with git_processes(monkeypatch) as started, pytest.raises(AchatsError) as refused:
         build_site(project=Project(root), site_dir=str(root / "site"))
-    monkeypatch.undo()
     assert "rien n'a été construit" in str(refused.value)
-    logs = [p for p in started if "log" in p.args]
-    assert len(logs) == 1
-    assert all(p.returncode is not None for p in started)  # waited for: no process left
+    assert started.commands() == ["log"]
+    assert all(p.returncode is not None for p in started.popens)  # waited for: none left
+    output = next(a for a in started[0] if a.startswith("--output="))[len("--output="):]
+    assert not Path(output).exists()  # its temporary output removed
     assert not (root / "site").exists()
 
 

@@ -119,18 +119,10 @@ def test_identifiants_lists_retired_ids_with_last_title(repo, run_cli):
 
 
 def test_history_is_read_with_one_git_log(repo, monkeypatch):
-    """One git process for the log (and one to ask whether the clone is shallow)."""
-    import subprocess
+    """One git process, the log (whether the clone is shallow is read from its files)."""
+    from git_processes import git_processes
 
-    started = []
-    original = subprocess.run
-
-    def recording(args, *rest, **options):
-        started.append(list(args))
-        return original(args, *rest, **options)
-
-    monkeypatch.setattr(subprocess, "run", recording)
-    history = read_id_history(Project(repo))
+    with git_processes(monkeypatch) as started:
+        history = read_id_history(Project(repo))
     assert {"CL-001", "CL-002", "AP-001"} <= set(history.ids)
-    assert [a[a.index("log") if "log" in a else 1] for a in started].count("log") == 1
-    assert len(started) == 2
+    assert started.commands() == ["log"]

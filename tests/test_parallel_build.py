@@ -63,6 +63,29 @@ def test_shared_build_equals_single_core_build(corpus, tmp_path, caplog, monkeyp
         and (not rel.startswith("historique/") or rel == "historique/index.html"))
 
 
+def test_the_second_process_never_uses_this_process_git(corpus, tmp_path, caplog,
+                                                         monkeypatch):
+    """A one-core build leaves this process's persistent `git cat-file` running (it read
+    the versions of the history pages); a shared build then forks: the second process,
+    which writes the history pages, starts its own, and this one's is untouched (same
+    process, still answering). Shared pipes would mix the two processes' answers."""
+    from achats.git.repo import repository
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    caplog.set_level(logging.DEBUG, logger="mkdocs.plugins.achats")
+    single = _build(corpus, tmp_path / "seul", "false", caplog)
+    mine = repository(corpus)
+    assert mine._cat is not None, "the one-core build read no old version"
+    cat_file = mine._cat.proc.pid
+    shared = _build(corpus, tmp_path / "partage", "true", caplog)
+    assert any(SHARED in r.getMessage() for r in caplog.records), "no page was shared"
+    assert _digest(shared) == _digest(single)
+    assert repository(corpus) is mine and mine._cat.proc.pid == cat_file
+    assert mine._cat.proc.poll() is None
+    rel = "mkdocs.yml"
+    assert mine.read_blobs([f"HEAD:{rel}"])[f"HEAD:{rel}"] is not None
+
+
 def test_warnings_of_the_second_process_fail_a_strict_build(corpus, tmp_path, caplog):
     """A warning in shared pages fails the build, as on one core: here absolute links made
     warnings by mkdocs.yml (a setting `achats check` does not read; it reports broken

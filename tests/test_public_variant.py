@@ -49,7 +49,7 @@ INTERNAL = {
     "GU-003": ("guides/guide-interne.md", "guide-interne", "Chapitre canari-titre-guide-interne"),
 }
 
-HISTORY = importlib.util.find_spec("achats.git.history") is not None
+HISTORY = importlib.util.find_spec("achats.git.log") is not None
 
 # Canaries the intranet legitimately does not show either.
 NOT_ON_INTRANET = {
@@ -115,7 +115,7 @@ def public_state(root: Path) -> BuildState:
     graph = restrict(build_graph(result.entries, result.vocab), lambda e: e.is_public)
     history = None
     if HISTORY:
-        from achats.git.history import read_history
+        from achats.git.log import read_history
         history = read_history(root, public=True)
     return BuildState(Project(root), "public", result, graph, history)
 

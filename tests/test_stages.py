@@ -21,7 +21,7 @@ import pytest
 from achats.model.load import load_entries
 from achats.model.validate import check_project
 from achats.index.graph import build_graph
-from achats.git.history import read_history
+from achats.git.log import read_history
 from achats.variant import INTERNAL_PLACEHOLDER, make_view, shown_settings
 from achats.render import RenderContext, render_site
 from achats.render.context import source_files

@@ -16,8 +16,9 @@ Exemples :
 import os
 import sys
 
-from achats.git.history import (RevisionError, abridge, contents_at, document_diff, require_history,
-                       resolve_commit, resolve_target, target_versions)
+from achats.git.diff import abridge, document_diff
+from achats.git.history import (RevisionError, contents_at, require_history, resolve_commit,
+                                resolve_target, target_versions)
 from achats.project import Project
 
 STYLES = {"-": ("[-", "-]", "\033[31;9m", "\033[0m"), "+": ("{+", "+}", "\033[32;4m", "\033[0m")}

@@ -11,7 +11,8 @@ Exemples :
 
 import sys
 
-from achats.git.history import RevisionError, resolve_target, restore_version
+from achats.git.history import RevisionError, resolve_target
+from achats.git.restore import restore_version
 from achats.project import Project
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from achats.git.history import GitError, run_git
+from achats.git.repo import GitError, NotARepository, repository
 from achats.project import Project
 from achats.model.schema import COLLECTIONS
 
@@ -57,29 +57,30 @@ def _folders() -> list[str]:
 
 def read_id_history(project: Project, revision: str = "HEAD") -> IdHistory:
     """IDs seen in the history of ``revision``, with one git process."""
+    git = repository(project.root)
     try:
-        out = run_git(project.root, "-c", "core.quotepath=false", "log", revision, "-p",
-                      "-U0", "--no-renames", "--no-color", "--no-ext-diff", "--relative",
+        git.require()
+        out = git.run("-c", "core.quotepath=false", "log", revision, "-p", "-U0",
+                      "--no-renames", "--no-color", "--no-ext-diff", "--relative",
                       "-G^id[ \t]*:", "--format=%x00%H %cI", "--", *_folders())
+    except NotARepository:
+        return IdHistory({}, False, f"{git.problem} : seuls les identifiants des fiches "
+                         "présentes sont connus.")
     except GitError as exc:
         said = exc.stderr.strip()
-        if "not a git repository" in said or exc.returncode == 127:
-            reason = "le projet n'est pas dans un dépôt git"
-        elif revision == "HEAD" and ("unknown revision" in said or "any commits" in said):
+        if exc.returncode == 127:
+            reason = "git n'est pas installé"
+        elif revision == "HEAD" and not git.has_commit():
             return IdHistory({}, True)  # no commit yet: no history to respect
         else:
             reason = f"historique git illisible ({said.splitlines()[-1] if said else exc})"
         return IdHistory({}, False, f"{reason} : seuls les identifiants des fiches présentes "
                          "sont connus.")
     history = IdHistory(_parse(out.decode("utf-8", "replace")), True)
-    try:
-        shallow = run_git(project.root, "rev-parse", "--is-shallow-repository")
-        if shallow.strip() == b"true":
-            history.complete = False
-            history.warning = ("clone superficiel : les identifiants des commits absents ne "
-                               "sont pas connus (récupérez tout l'historique).")
-    except GitError:
-        pass
+    if git.is_shallow():
+        history.complete = False
+        history.warning = ("clone superficiel : les identifiants des commits absents ne "
+                           "sont pas connus (récupérez tout l'historique).")
     return history
 
 

@@ -13,7 +13,8 @@ import html
 import json
 import posixpath
 
-from achats.git.history import Version, abridge
+from achats.git.diff import abridge
+from achats.git.log import Version
 from achats.model.load import Entry
 from achats.render.context import RenderContext, page_url, relative_path, uri_of
 from achats.render.html import raw

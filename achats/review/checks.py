@@ -31,7 +31,8 @@ import yaml
 from achats.review.codeowners import FILE_NAME, GOVERNANCE, pattern_regex, owners_from_text
 from achats.model.fingerprint import fingerprint
 from achats.index.graph import REFERENCE_FIELDS
-from achats.git.history import GitError, blob_text, read_blobs, run_git, write_atomically
+from achats.git.repo import GitError, blob_text, repository
+from achats.files import write_atomically
 from achats.git.identifiers import IdHistory, read_id_history
 from achats.model.load import SKIPPED_NAMES, Entry, entry_of, piece_of, split_front_matter
 from achats.problems import AchatsError, ProblemList
@@ -56,8 +57,7 @@ class RefError(AchatsError):
 def resolve_revision(project: Project, ref: str) -> str:
     """Full commit id of ``ref``; RefError in French when git does not know it."""
     try:
-        out = run_git(project.root, "rev-parse", "--verify", "-q", "--end-of-options",
-                      f"{ref}^{{commit}}")
+        return repository(project.root).commit_of(ref)
     except GitError as exc:
         if exc.returncode == 1:
             raise RefError(f"révision « {ref} » inconnue de git. En CI, récupérez tout "
@@ -65,7 +65,6 @@ def resolve_revision(project: Project, ref: str) -> str:
                            "puis réessayez.") from None
         raise RefError(f"impossible de lire la révision « {ref} » : le projet est-il dans un "
                        f"dépôt git ? ({exc.stderr.strip()})") from None
-    return out.decode().strip()
 
 
 def _collection_folders() -> list[str]:
@@ -74,8 +73,8 @@ def _collection_folders() -> list[str]:
 
 def files_at(project: Project, commit: str) -> dict[str, str]:
     """Text of every collection file at ``commit`` (one ls-tree, one cat-file --batch)."""
-    listing = run_git(project.root, "ls-tree", "-r", "-z", commit, "--",
-                      *_collection_folders())
+    listing = repository(project.root).run("ls-tree", "-r", "-z", commit, "--",
+                                           *_collection_folders())
     objects: dict[str, str] = {}
     for record in listing.decode("utf-8", "replace").split("\0"):
         if not record:
@@ -84,7 +83,7 @@ def files_at(project: Project, commit: str) -> dict[str, str]:
         mode, kind, sha = info.split()
         if kind == "blob" and rel.endswith(".md"):
             objects[rel] = sha
-    blobs = read_blobs(project.root, list(objects.values()))
+    blobs = repository(project.root).read_blobs(list(objects.values()))
     return {rel: blob_text(blobs.get(sha)) or "" for rel, sha in objects.items()}
 
 
@@ -127,8 +126,8 @@ def _renames(project: Project, base: str, head: str | None
     """(old path -> new path for files git sees as renamed, every path changed) between
     base and head (the working tree, untracked files included, when head is None)."""
     args = ["diff", "-M", "-z", "--name-status", base] + ([head] if head else [])
-    out = run_git(project.root, "-c", "core.quotepath=false", *args, "--", "."
-                  ).decode("utf-8", "replace")
+    git = repository(project.root)
+    out = git.run("-c", "core.quotepath=false", *args, "--", ".").decode("utf-8", "replace")
     tokens, renames, changed, i = out.split("\0"), {}, set(), 0
     while i < len(tokens):
         status = tokens[i]
@@ -144,8 +143,8 @@ def _renames(project: Project, base: str, head: str | None
                 changed.add(tokens[i + 1])
             i += 2
     if head is None:
-        untracked = run_git(project.root, "-c", "core.quotepath=false", "ls-files", "-z",
-                            "--others", "--exclude-standard").decode("utf-8", "replace")
+        untracked = git.run("-c", "core.quotepath=false", "ls-files", "-z", "--others",
+                            "--exclude-standard").decode("utf-8", "replace")
         # A local cache, never added to git, is no part of the merge request.
         changed |= {p for p in untracked.split("\0") if p and not p.startswith(".cache/")}
     return renames, changed
@@ -267,7 +266,7 @@ def _check_governance(project: Project, base_commit: str, head_commit: str | Non
                          "juridique, fusionnée avant toute validation qui s'en sert.")
     specs = [f"{base_commit}:mkdocs.yml"] + ([f"{head_commit}:mkdocs.yml"] if head_commit
                                              else [])
-    blobs = read_blobs(project.root, specs)
+    blobs = repository(project.root).read_blobs(specs)
     before = _owners_or_none(blob_text(blobs.get(specs[0])))
     if head_commit:
         after_text = blob_text(blobs.get(specs[1]))
@@ -332,7 +331,7 @@ def _check_signatures(project: Project, base_commit: str, base: list[Entry],
             claims.append(claim)
     if not claims:
         return
-    text = blob_text(read_blobs(project.root, [f"{base_commit}:{SIGNERS_FILE}"]).get(
+    text = blob_text(repository(project.root).read_blobs([f"{base_commit}:{SIGNERS_FILE}"]).get(
         f"{base_commit}:{SIGNERS_FILE}"))
     problems.extend(verify_with_signers_text(text, claims, f"{SIGNERS_FILE} (dans {label})"))
 
@@ -446,10 +445,7 @@ def signing_key(project: Project, key: str | None) -> tuple[str, bool]:
     """(the key to sign with, whether it is a temporary file to delete): ``--key``, else
     git's ``user.signingkey`` (a path, or a public key whose private half is in ssh-agent)."""
     if not key:
-        try:
-            key = run_git(project.root, "config", "--get", "user.signingkey").decode().strip()
-        except GitError:
-            key = ""
+        key = repository(project.root).config("user.signingkey") or ""
         if not key:
             raise AchatsError("--key : indiquez la clé privée SSH du signataire (ex. --key "
                               "~/.ssh/id_ed25519) ou réglez « git config user.signingkey » "

@@ -23,7 +23,7 @@ import difflib
 import re
 from pathlib import Path
 
-from achats.git.history import write_atomically
+from achats.files import write_atomically
 from achats.model.load import Entry
 from achats.problems import AchatsError
 from achats.project import Project, parse_site_config, site_settings

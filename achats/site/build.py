@@ -19,7 +19,7 @@ from achats.site.editor.config import enabled as cms_enabled
 from achats.site.editor.media import unpublished_uploads
 from achats.site.editor.site import write_admin
 from achats.index.graph import Graph, build_graph
-from achats.git.history import HistoryReading, start_history
+from achats.git.log import HistoryReading, start_history
 from achats.site.pdf import write_path_pdf
 from achats.render.dce_links import dce_enabled
 from achats.tender.dce import write_site_documents

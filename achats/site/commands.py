@@ -56,7 +56,7 @@ def build_site(public: bool = False, site_dir: str | None = None,
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, ConfigurationError, PluginError
 
-    from achats.git.history import start_history
+    from achats.git.log import start_history
     from achats.site import hand_over_check, hand_over_target
     from achats.site import parallel
 

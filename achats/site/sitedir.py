@@ -19,10 +19,10 @@ import ctypes
 import os
 import shutil
 import signal
-import subprocess
 import tempfile
 from pathlib import Path
 
+from achats.git.repo import GitError, repository
 from achats.problems import AchatsError
 from achats.project import Project
 from achats.model.schema import COLLECTIONS
@@ -81,13 +81,12 @@ def _tracked_below(root: Path, target: Path) -> str | None:
     except ValueError:
         return None
     try:
-        done = subprocess.run(["git", "ls-files", "-z", "--", rel.as_posix() or "."],
-                              cwd=root, capture_output=True)
-    except OSError:
+        listed = repository(root).run("ls-files", "-z", "--", rel.as_posix() or ".")
+    except GitError:
         return None
-    if done.returncode != 0 or not done.stdout:
+    if not listed:
         return None
-    return done.stdout.split(b"\0", 1)[0].decode("utf-8", "replace")
+    return listed.split(b"\0", 1)[0].decode("utf-8", "replace")
 
 
 def _within(path: Path, folder: Path) -> bool:

@@ -24,6 +24,7 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from achats.git.repo import GitError, repository
 from achats.problems import AchatsError
 from achats.project import Project
 from achats.site.editor.site import ADMIN_DIR, node_modules_root, write_admin
@@ -35,14 +36,14 @@ POLL_SECONDS = 1.0
 _SAFE_EXTRACT = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
 
 
-def git(root: Path, *args: str, env: dict | None = None) -> str:
+def git(root: Path, *args: str) -> str:
     # Never an optional lock (`git status` refreshing the index): decap-server checks
     # branches out in this repository, and its checkout fails on a held index.lock.
-    env = dict(env if env is not None else os.environ, GIT_OPTIONAL_LOCKS="0")
-    done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, env=env)
-    if done.returncode != 0:
-        raise AchatsError(f"git {' '.join(args)} a échoué : {done.stderr.strip()}")
-    return done.stdout
+    try:
+        out = repository(root).run(*args, env={"GIT_OPTIONAL_LOCKS": "0"})
+    except GitError as exc:
+        raise AchatsError(f"git {' '.join(args)} a échoué : {exc.stderr.strip()}") from None
+    return out.decode("utf-8", "replace")
 
 
 def refuse_dirty_tree(root: Path) -> None:
@@ -65,10 +66,7 @@ def identity(root: Path, author: str | None) -> tuple[str, str]:
         if not name.strip() or "@" not in email:
             raise AchatsError(f"--auteur « {author} » : attendu « Prénom Nom <adresse@…> ».")
         return name.strip(), email
-    name = subprocess.run(["git", "config", "user.name"], cwd=root, capture_output=True,
-                          text=True).stdout.strip()
-    email = subprocess.run(["git", "config", "user.email"], cwd=root, capture_output=True,
-                           text=True).stdout.strip()
+    name, email = repository(root).identity()
     if not name or not email:
         raise AchatsError("qui signe les enregistrements ? Donnez --auteur \"Prénom Nom "
                           "<adresse@…>\" ou configurez git (git config user.name / "
@@ -116,9 +114,12 @@ class Checks:
         from achats.model.validate import check_project
 
         with tempfile.TemporaryDirectory(prefix="achats-edit-check-") as tmp:
-            archive = subprocess.run(["git", "archive", "--format=tar", commit],
-                                     cwd=self.root, capture_output=True, check=True)
-            with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+            try:
+                archive = repository(self.root).archive(commit)
+            except GitError as exc:
+                raise AchatsError(f"git archive {commit[:8]} a échoué : "
+                                  f"{exc.stderr.strip()}") from None
+            with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
                 tar.extractall(tmp, **_SAFE_EXTRACT)
             result = check_project(Project(Path(tmp)))
         problems = result.problems
