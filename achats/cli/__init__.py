@@ -18,6 +18,20 @@ COMMANDS = ["check", "new", "schema", "build", "serve", "history", "diff", "reve
             "validate", "review_check", "codeowners", "identifiants", "bench", "dce", "decp",
             "edit"]
 
+
+
+def add_project_option(parser) -> None:
+    """--projet: the project's folder, for commands that may run from elsewhere."""
+    parser.add_argument("--projet", default=None, metavar="DOSSIER",
+                        help="dossier du projet (par défaut : le dossier courant ou au-dessus)")
+
+
+def usage_error(message) -> int:
+    """A command line the command cannot use: said on stderr, exit code 2 (as argparse)."""
+    print(f"achats : erreur d'utilisation : {message}", file=sys.stderr)
+    return 2
+
+
 _FRENCH = {
     "usage: ": "usage : ",
     "positional arguments": "arguments",

@@ -20,6 +20,7 @@ Exemples :
 
 import sys
 
+from achats.cli import add_project_option
 from achats.project import Project
 from achats.model.validate import check_project
 
@@ -29,8 +30,7 @@ def register(parser):
                         help="format de sortie : text (par défaut) ou json")
     parser.add_argument("--sans-cache", action="store_true",
                         help="tout vérifier à nouveau, sans lire ni écrire .cache/achats/")
-    parser.add_argument("--projet", default=None, metavar="DOSSIER",
-                        help="dossier du projet (par défaut : le dossier courant ou au-dessus)")
+    add_project_option(parser)
 
 
 def run(args) -> int:

@@ -25,6 +25,7 @@ Exemples :
 import sys
 from pathlib import Path
 
+from achats.cli import add_project_option
 from achats.project import Project
 from achats.tender.dce import FORMATS, export
 
@@ -39,8 +40,7 @@ def register(parser):
     for fmt in FORMATS:
         parser.add_argument(f"--modele-{fmt}", default=None, metavar="FICHIER",
                             help=f"modèle {fmt.upper()} (par défaut : content/modeles/dce.{fmt})")
-    parser.add_argument("--projet", default=None, metavar="DOSSIER",
-                        help="dossier du projet (par défaut : le dossier courant ou au-dessus)")
+    add_project_option(parser)
 
 
 def run(args) -> int:

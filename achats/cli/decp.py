@@ -21,6 +21,7 @@ import json
 import sys
 from pathlib import Path
 
+from achats.cli import add_project_option
 from achats.project import Project
 from achats.tender.decp import decp_document, write_json
 
@@ -28,8 +29,7 @@ from achats.tender.decp import decp_document, write_json
 def register(parser):
     parser.add_argument("--out", default=None, metavar="FICHIER",
                         help="fichier JSON à écrire (par défaut : la sortie standard)")
-    parser.add_argument("--projet", default=None, metavar="DOSSIER",
-                        help="dossier du projet (par défaut : le dossier courant ou au-dessus)")
+    add_project_option(parser)
 
 
 def run(args) -> int:

@@ -16,17 +16,16 @@ Exemples :
 import os
 import sys
 
+from achats.cli import usage_error
 from achats.git.diff import abridge, document_diff
-from achats.git.history import (RevisionError, contents_at, require_history, resolve_commit,
-                                resolve_target, target_versions)
-from achats.project import Project
+from achats.cli.history import add_target_argument, target_history
+from achats.git.history import RevisionError, contents_at, resolve_commit
 
 STYLES = {"-": ("[-", "-]", "\033[31;9m", "\033[0m"), "+": ("{+", "+}", "\033[32;4m", "\033[0m")}
 
 
 def register(parser):
-    parser.add_argument("cible", metavar="ID|CHEMIN",
-                        help="identifiant d'une fiche (ex. CL-003) ou chemin d'un fichier")
+    add_target_argument(parser)
     parser.add_argument("version_a", nargs="?", metavar="VERSION_A",
                         help="version de départ (par défaut : l'avant-dernière)")
     parser.add_argument("version_b", nargs="?", metavar="VERSION_B",
@@ -34,10 +33,7 @@ def register(parser):
 
 
 def run(args) -> int:
-    project = Project.find()
-    target = resolve_target(project, args.cible)
-    history = require_history(project)
-    groups = target_versions(history, target)
+    _project, target, history, groups = target_history(args)
     try:
         if args.version_a:
             old = resolve_commit(history, args.version_a)
@@ -48,8 +44,7 @@ def run(args) -> int:
             return 0
         new = resolve_commit(history, args.version_b) if args.version_b else groups[0][0].commit
     except RevisionError as exc:
-        print(f"achats : erreur d'utilisation : {exc}", file=sys.stderr)
-        return 2
+        return usage_error(exc)
     before, after = contents_at(history, target, old), contents_at(history, target, new)
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     print(f"{target.label} : version {old[:7]} → version {new[:7]}")

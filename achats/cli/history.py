@@ -14,15 +14,26 @@ from achats.variant import load_withdrawals
 
 
 def register(parser):
+    add_target_argument(parser)
+
+
+def add_target_argument(parser) -> None:
+    """The entry or file whose history a command reads (achats history, achats diff)."""
     parser.add_argument("cible", metavar="ID|CHEMIN",
                         help="identifiant d'une fiche (ex. CL-003) ou chemin d'un fichier")
 
 
-def run(args) -> int:
+def target_history(args):
+    """The project, the target named by ``args.cible``, the history, and the target's
+    versions grouped by commit (newest first)."""
     project = Project.find()
     target = resolve_target(project, args.cible)
     history = require_history(project)
-    groups = target_versions(history, target)
+    return project, target, history, target_versions(history, target)
+
+
+def run(args) -> int:
+    project, target, history, groups = target_history(args)
     if not groups:
         print(f"{target.label} : aucune version enregistrée dans git (fichier pas encore "
               "validé par un commit).")

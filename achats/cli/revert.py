@@ -9,8 +9,8 @@ Exemples :
   achats history CL-003
   achats revert CL-003 --to 4f2a9c1"""
 
-import sys
 
+from achats.cli import usage_error
 from achats.git.history import RevisionError, resolve_target
 from achats.git.restore import restore_version
 from achats.project import Project
@@ -29,8 +29,7 @@ def run(args) -> int:
     try:
         done = restore_version(project, target, args.to)
     except RevisionError as exc:
-        print(f"achats : erreur d'utilisation : {exc}", file=sys.stderr)
-        return 2
+        return usage_error(exc)
     print(f"{target.label} restauré à la version {done.version} dans le commit {done.commit} "
           f"({', '.join(done.paths)}).")
     print("Vérifiez avec « achats check », puis poussez la branche pour relecture.")

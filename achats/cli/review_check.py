@@ -24,8 +24,8 @@ Exemples :
   achats review-check --base origin/main
   achats review-check --base main --head HEAD"""
 
-import sys
 
+from achats.cli import usage_error
 from achats.project import Project
 from achats.review.checks import RefError, review_changes
 
@@ -42,8 +42,7 @@ def run(args) -> int:
     try:
         result = review_changes(project, args.base, args.head)
     except RefError as exc:
-        print(f"achats : erreur d'utilisation : {exc}", file=sys.stderr)
-        return 2
+        return usage_error(exc)
     if result.problems:
         print(result.problems.as_text())
     print(f"Revue par rapport à {result.base_label} : {result.compared} fiches comparées, "
