@@ -91,3 +91,17 @@ def test_entries_carry_their_links_from_the_loader(tmp_path: Path):
     assert [(l.line, l.target) for l in entries["GU-001"].links.ids] == [(5, "CL-001")]
     piece = entries["MA-001"].pieces[0]
     assert [(l.line, l.target) for l in piece.links.ids] == [(3, "CL-002")]
+
+
+def test_code_text_is_what_the_site_shows_as_code():
+    text = ("Prose CL-001 et `CL-002` en ligne.\n\n"
+            "~~~\nCL-003 dans un bloc\n```\nCL-004 toujours dedans\n~~~\n\n"
+            "    CL-005 en retrait\n\n"
+            "- liste\n\n    CL-006 suite de l'élément, pas du code\n")
+    parts = links.code_text(text)
+    joined = "\n".join(parts)
+    assert "CL-002" in parts
+    for inside in ("CL-003", "CL-004", "CL-005"):
+        assert inside in joined
+    for outside in ("CL-001", "CL-006"):
+        assert outside not in joined

@@ -140,6 +140,19 @@ def outside_code(text: str, pattern: re.Pattern, first_line: int = 1):
             yield first_line + code.line_index(match.start()), match
 
 
+def code_text(text: str) -> list[str]:
+    """The parts of ``text`` that are code, as the site shows them: each code line (fenced or
+    indented block) and each inline code span of the other lines."""
+    lines = text.split("\n")
+    parts = []
+    for line, is_code in zip(lines, code_lines(lines)):
+        if is_code:
+            parts.append(line)
+        elif "`" in line:
+            parts += [match.group(2) for match in INLINE_CODE.finditer(line)]
+    return parts
+
+
 def change_outside_code(text: str, change) -> str:
     """``text`` with ``change`` (str -> str) applied to each part of a line outside code."""
     lines = text.split("\n")

@@ -61,6 +61,7 @@ from urllib.parse import unquote
 from mkdocs.exceptions import PluginError
 
 from achats.site.editor.media import unpublished_uploads, uploads_in_site
+from achats.model.links import code_text
 from achats.model.load import Entry
 from achats.problems import AchatsError
 from achats.model.schema.fields import Field
@@ -334,8 +335,6 @@ def _drop_published(needles: Needles, public_sources: str) -> None:
 # --- documented examples ---------------------------------------------------------------------
 
 _ID_TOKEN = re.compile(r"(?<![\w-])[A-Z]{2}-\d{3,}(?![\w-])", re.IGNORECASE)
-_CODE_BLOCK = re.compile(r"^\s*(```|~~~).*?^\s*\1", re.MULTILINE | re.DOTALL)
-_CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.DOTALL)
 _FRAGMENT_URL = re.compile(r'^pagefind_dcd\{"url":"([^"]*)"')
 
 
@@ -355,9 +354,7 @@ def documented_ids(pages_dir: Path, internal_ids: set[str]) -> dict[str, set[str
         return found
     for path in sorted(pages_dir.rglob("*.md")):
         text = path.read_text(encoding="utf-8", errors="replace")
-        code = [m.group(0) for m in _CODE_BLOCK.finditer(text)]
-        code += [m.group(2) for m in _CODE_SPAN.finditer(_CODE_BLOCK.sub("", text))]
-        ids = {m.group().lower() for chunk in code for m in _ID_TOKEN.finditer(chunk)}
+        ids = {m.group().lower() for chunk in code_text(text) for m in _ID_TOKEN.finditer(chunk)}
         ids &= internal_ids
         if ids:
             for url in page_urls(path.relative_to(pages_dir).as_posix().lower()):
