@@ -487,3 +487,28 @@ def compare_pages(ours: Path, exported: Path) -> tuple[list[str], list[str]]:
             f"{rel} : absente de l'export" + (f" ({why})" if why else ""))
     unexplained += [f"{rel} : seulement dans l'export" for rel in sorted(theirs - mine)]
     return explained, unexplained
+
+
+def report_comparison(ours: Path, exported: Path) -> int:
+    """Prints the comparison of the two sites' pages (French); 1 on any unexplained one."""
+    explained, unexplained = compare_pages(ours, exported)
+    print(f"{len(site_pages(ours))} pages construites par achats, "
+          f"{len(site_pages(exported))} construites depuis l'export.")
+    for line in explained:
+        print(f"  attendu : {line}")
+    for line in unexplained:
+        print(f"  INATTENDU : {line}")
+    if unexplained:
+        print(f"{len(unexplained)} différence(s) inattendue(s).")
+        return 1
+    print("Mêmes pages, aux différences attendues près.")
+    return 0
+
+
+if __name__ == "__main__":  # scripts/export-zensical.sh
+    import sys
+
+    if len(sys.argv) != 3:
+        print("usage : python -m achats.site.export SITE_ACHATS SITE_EXPORT", file=sys.stderr)
+        sys.exit(2)
+    sys.exit(report_comparison(Path(sys.argv[1]), Path(sys.argv[2])))
