@@ -79,7 +79,7 @@ class ExportResult:
     pages: int = 0  # Markdown pages written
     files: int = 0  # every file of the docs tree
     as_html: list[str] = field(default_factory=list)  # pages written as cleaned HTML
-    state: object = None  # the BuildState the export was rendered from
+    state: object = field(default=None, repr=False)  # the BuildState it was rendered from
 
     def summary(self) -> str:
         text = (f"export ({self.variant}) écrit dans {self.out} : {self.pages} pages, "
@@ -111,7 +111,7 @@ def export_tree(public: bool = False, out: str | Path = "export",
         try:
             result = _write(project, config, checked, building, public)
             if public:
-                _audit_tree(building / DOCS_DIR, result.state)
+                _audit_tree(building / DOCS_DIR, result.state, target)
             (building / EXPORT_MARKER).write_text(EXPORT_MARKER_TEXT, encoding="utf-8")
             swap_in(building, target)
         finally:
@@ -406,11 +406,12 @@ def export_config(config) -> str:
     return header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
 
 
-def _audit_tree(docs: Path, state) -> None:
-    """The public export's docs tree, audited like the public site (achats.site.audit)."""
+def _audit_tree(docs: Path, state, target: Path) -> None:
+    """The public export's docs tree, audited like the public site (achats.site.audit); a
+    refused tree is moved beside the export's folder (``<out>.refuse``) for examination."""
     from achats.site.audit import audit_public_site
 
-    state.site_target = None
+    state.site_target = target
     audit_public_site(docs, state)
 
 
