@@ -137,16 +137,17 @@ def _load_config(project: Project, public: bool):
     return config
 
 
-def _write(project: Project, config, checked, folder: Path, public: bool) -> ExportResult:
+def _rendered(project: Project, config, checked, public: bool):
+    """The BuildState of this variant, made as the hooks' on_config makes it (same checks,
+    one `git log`, same view and pages: achats.site.build._prepare)."""
     from mkdocs.exceptions import PluginError
 
     from achats.git.history import start_history
     from achats.site import build
-    from achats.site.build import hand_over_check, state_of
 
     try:
         variant, diffs = build._check_settings(config)
-        hand_over_check(config, checked)
+        build.hand_over_check(config, checked)
         reading = start_history(project.root, public=public)
         try:
             build._prepare(config, project, variant, diffs, reading)
@@ -154,8 +155,12 @@ def _write(project: Project, config, checked, folder: Path, public: bool) -> Exp
             reading.close()
     except PluginError as exc:
         raise AchatsError(str(exc)) from None
-    state = state_of(config)
-    result = ExportResult(folder, variant, state=state)
+    return build.state_of(config)
+
+
+def _write(project: Project, config, checked, folder: Path, public: bool) -> ExportResult:
+    state = _rendered(project, config, checked, public)
+    result = ExportResult(folder, state.variant, state=state)
     docs = folder / DOCS_DIR
     converter = markdown.Markdown(extensions=config.markdown_extensions,
                                   extension_configs=config.mdx_configs)
@@ -420,15 +425,10 @@ def finish_site(site: str | Path, public: bool = False,
     """The post-steps of a site built from an export (by MkDocs or Zensical): the path's PDF
     and the search index as ``extra.pdf`` and ``extra.recherche`` ask, then, for the public
     variant, the leak audit of the whole built site. Lines to print, in French."""
-    from mkdocs.exceptions import PluginError
-
-    from achats.git.history import start_history
-    from achats.site import build
+    from achats.site import commands
     from achats.site.audit import audit_public_site
-    from achats.site.build import hand_over_check, state_of
     from achats.site.pdf import write_path_pdf
     from achats.site.search import index_site
-    from achats.site import commands
 
     project = project or Project.find()
     site = Path(site).resolve()
@@ -436,18 +436,8 @@ def finish_site(site: str | Path, public: bool = False,
         raise AchatsError(f"{site} n'est pas un site construit (index.html absent) : "
                           "construisez d'abord l'export (mkdocs build ou zensical build).")
     config = _load_config(project, public)
-    checked = commands._check_first(project)
-    try:
-        variant, diffs = build._check_settings(config)
-        hand_over_check(config, checked)
-        reading = start_history(project.root, public=public)
-        try:
-            build._prepare(config, project, variant, diffs, reading)
-        finally:
-            reading.close()
-    except PluginError as exc:
-        raise AchatsError(str(exc)) from None
-    state = state_of(config)
+    state = _rendered(project, config, commands._check_first(project), public)
+    variant = state.variant
     done = []
     if state.ctx.pdf:
         write_path_pdf(site, state.graph, site_url=config.site_url or "",
