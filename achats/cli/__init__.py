@@ -16,7 +16,7 @@ from achats.problems import AchatsError
 
 COMMANDS = ["check", "new", "schema", "build", "serve", "history", "diff", "revert",
             "validate", "review_check", "codeowners", "identifiants", "bench", "dce", "decp",
-            "edit"]
+            "edit", "export"]
 
 
 

@@ -363,8 +363,14 @@ def documented_ids(pages_dir: Path, internal_ids: set[str]) -> dict[str, set[str
 
 
 def output_page_url(rel: str, text: str) -> str | None:
-    """The page an output file belongs to: an HTML page, or a Pagefind fragment's page."""
+    """The page an output file belongs to: an HTML page, a Pagefind fragment's page, or
+    the Markdown page it is built from (the docs tree `achats export` writes)."""
     rel = rel.lower()
+    if rel.endswith(".md"):
+        stem = rel[:-len(".md")]
+        if stem == "index" or stem.endswith("/index"):
+            return "/" + stem[:-len("index")]
+        return f"/{stem}/"
     if rel.endswith("index.html"):
         return "/" + rel[:-len("index.html")]
     if rel.endswith(".html"):

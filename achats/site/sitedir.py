@@ -93,16 +93,19 @@ def _within(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
-def check_site_dir(target: Path | str, root: Path, protected: list[Path] = ()) -> Path:
+def check_site_dir(target: Path | str, root: Path, protected: list[Path] = (),
+                   marker: str = MARKER, kind: str = "un site construit par achats",
+                   advice: str = "un site déjà construit par achats (par défaut site/ ou "
+                                 "site-public/)") -> Path:
     """The resolved output folder, or SiteDirRefused (in French) if building there could
     destroy anything: the project itself or a folder above it, a git folder, a source
     folder (``protected``: collections, pages, data, hooks…), a folder holding tracked
-    files, a file, or an existing folder that is not a site we built."""
+    files, a file, or an existing folder that is not ``kind`` (it lacks ``marker``; `achats
+    export` passes its own)."""
     shown = str(target)
     target = Path(target).resolve()
     root = Path(root).resolve()
-    advice = ("Choisissez un dossier absent, vide, ou un site déjà construit par achats "
-              "(par défaut site/ ou site-public/). Rien n'a été modifié.")
+    advice = f"Choisissez un dossier absent, vide, ou {advice}. Rien n'a été modifié."
 
     def refuse(why: str) -> SiteDirRefused:
         return SiteDirRefused(f"dossier de sortie « {shown} » refusé : {why}. {advice}")
@@ -124,9 +127,9 @@ def check_site_dir(target: Path | str, root: Path, protected: list[Path] = ()) -
         raise refuse("ce n'est pas un dossier")
     if not any(target.iterdir()):
         return target
-    if not (target / MARKER).is_file():
-        raise refuse(f"ce dossier existe et n'est pas un site construit par achats "
-                     f"(fichier {MARKER} absent) ; la construction l'effacerait")
+    if not (target / marker).is_file():
+        raise refuse(f"ce dossier existe et n'est pas {kind} "
+                     f"(fichier {marker} absent) ; la construction l'effacerait")
     # The marker could have been committed into a folder of the repository.
     tracked = _tracked_below(root, target)
     if tracked is not None:

@@ -94,10 +94,14 @@ function loadFile(tag, attributes) {
 
 // The header's search button opens Pagefind UI in a modal dialog (loaded at first use).
 function setUpHeaderSearch(box) {
-  var button = box.querySelector("button[aria-controls]");
+  // Found by its class: Zensical's theme script removes the button's aria-controls and
+  // aria-haspopup (site built from `achats export`), put back here.
+  var button = box.querySelector(".achats-recherche__bouton");
   var dialog = box.querySelector("dialog");
   var message = box.querySelector("[data-message]");
   if (!button || !dialog || typeof dialog.showModal !== "function") return;
+  button.setAttribute("aria-haspopup", "dialog");
+  button.setAttribute("aria-controls", dialog.id);
   var root = siteRoot(box.dataset.racine);
   var started = false;
   var say = function (text) {
