@@ -33,8 +33,6 @@ from projects import REPO, make_project, public_site_url
 from test_inert_content import active_parts
 
 BIN = Path(sys.executable).parent
-# What `pip install -e .[export]` could not install on this machine (scripts/installer.sh).
-ZENSICAL_UNAVAILABLE = REPO / ".venv" / "zensical-indisponible"
 
 
 def run(*command: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -46,17 +44,13 @@ def run(*command: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
 
 
 def zensical_executable() -> Path:
-    """Zensical's command, or the test skipped with the reason (failed under CI=true,
-    unless the installer recorded that this machine's index cannot install it)."""
+    """Zensical's command, or the test skipped with the reason (failed under CI=true)."""
     executable = BIN / "zensical"
-    if (executable.is_file() and importlib.util.find_spec("zensical")
-            and importlib.util.find_spec("zensical_ui")):
+    if executable.is_file() and importlib.util.find_spec("zensical"):
         return executable
     reason = ("Zensical n'est pas installé (bash scripts/installer.sh test, ou pip install -e "
               "'.[export]')")
-    if ZENSICAL_UNAVAILABLE.is_file():
-        reason += " : " + " ".join(ZENSICAL_UNAVAILABLE.read_text(encoding="utf-8").split())
-    elif os.environ.get("CI") == "true":
+    if os.environ.get("CI") == "true":
         pytest.fail(reason + " ; requis sous CI=true.")
     pytest.skip(reason)
 

@@ -48,7 +48,8 @@ from achats.problems import AchatsError
 from achats.project import PAGES_DIR, Project
 from achats.render.dce_links import dce_enabled
 from achats.render.history import history_data, history_html_pages
-from achats.render.context import _outside_fences, page_url
+from achats.model.links import change_outside_code
+from achats.render.context import page_url
 from achats.render.html import unwrap
 from achats.site.sitedir import (StopOnSignals, check_site_dir, fresh_folder_beside,
                                  source_folders, swap_in)
@@ -142,7 +143,7 @@ def _rendered(project: Project, config, checked, public: bool):
     one `git log`, same view and pages: achats.site.build._prepare)."""
     from mkdocs.exceptions import PluginError
 
-    from achats.git.history import start_history
+    from achats.git.log import start_history
     from achats.site import build
 
     try:
@@ -248,7 +249,7 @@ def export_page(text: str, uri: str, glossary, terms: dict, converter: markdown.
         page_html = clean_generated(glossary.apply(unwrap(converter.convert(body))))
         page_html = absolute_links(page_html, uri, base)
         return f'{front}<div class="achats-export">\n{page_html}\n</div>\n', True
-    body = _outside_fences(body, lambda part: absolute_links(part, uri, base))
+    body = change_outside_code(body, lambda part: absolute_links(part, uri, base))
     body = _BLOCK.sub(lambda m: _block(m, glossary, uri, base), body)
     return front + body + _abbreviations(bare, terms), False
 
