@@ -537,3 +537,29 @@ def test_the_stages_run_without_mkdocs(tmp_path):
     pages, loaded = done.stdout.strip().split(" ", 1)
     assert int(pages) > 2 * len(ALL_IDS)  # the chain did run, both variants
     assert loaded == "[]"
+
+
+def test_links_written_in_a_clause_s_risks_are_checked_and_rendered(tmp_path):
+    # « risques » is shown on the clause's page: an [[ID]] there is a link, checked like one
+    # written in the body (it used to reach the page as raw « [[CL-004]] » text).
+    root = make_project(tmp_path / "projet")
+    path = root / "clauses/cl-001-environnement.md"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "  - Critère sans lien avec l'objet.",
+        "  - Critère sans lien avec l'objet (voir [[CL-002]]).\n"
+        "  - Une clause absente, [[CL-999|la clause perdue]]."), encoding="utf-8")
+    result = check_project(Project(root))
+    dangling = [(p.path, p.line, p.field) for p in result.problems if p.severity == "erreur"]
+    assert dangling == [("clauses/cl-001-environnement.md", line_of(path, "  - Une clause"),
+                         "risques[1]")]
+    fixed = path.read_text(encoding="utf-8").replace("[[CL-999|la clause perdue]]", "rien")
+    path.write_text(fixed, encoding="utf-8")
+    result = check_project(Project(root))
+    intranet = render(result, public=False)["clauses/cl-001-environnement.md"]
+    public = render(result, public=True)["clauses/cl-001-environnement.md"]
+    risks = intranet.split("## Risques", 1)[1].split("##", 1)[0]
+    assert '(voir <a href="../cl-002-insertion/">' in risks
+    assert "[[" not in risks
+    public_risks = public.split("## Risques", 1)[1].split("##", 1)[0]
+    assert f"(voir {INTERNAL_PLACEHOLDER})" in public_risks
+    assert "CL-002" not in public_risks and "cl-002" not in public_risks

@@ -357,6 +357,7 @@ def check_entry(entry: Entry, vocab: Vocabularies, problems: ProblemList) -> lis
     check_mapping(entry.collection.fields, entry.meta, "", ctx, report)
     refs += [Ref(entry.rel, field, entry.line(field), target, prefixes, *source)
              for field, target, prefixes in ctx.references]
+    refs += _text_field_refs(entry, source)
 
     for field, text in _strings(entry.meta):
         # Most values hold no markup at all and are skipped without rendering.
@@ -387,6 +388,22 @@ def check_entry(entry: Entry, vocab: Vocabularies, problems: ProblemList) -> lis
                                 lambda line, message, _p=piece:
                                 problems.add(_p.rel, line, "texte", message), source)
     _collection_rules(entry, report)
+    return refs
+
+
+def _text_field_refs(entry: Entry, source: tuple) -> list[Ref]:
+    """The [[ID]] links written in the texts of fields declared with ``id_links`` (shown as
+    links on the entry's page): checked like those of the body."""
+    refs = []
+    for field in entry.collection.fields:
+        if not field.id_links:
+            continue
+        value = entry.meta.get(field.name)
+        texts = ([(f"{field.name}[{i}]", v) for i, v in enumerate(value)]
+                 if isinstance(value, list) else [(field.name, value)])
+        refs += [Ref(entry.rel, name, entry.line(name), match.group(1), (), *source)
+                 for name, text in texts if isinstance(text, str) and "[[" in text
+                 for match in links.ID_LINK.finditer(text)]
     return refs
 
 

@@ -125,6 +125,15 @@ class RenderContext:
             return esc(text) if text and text != ident else INTERNAL_PLACEHOLDER
         return self.link(from_uri, target, text)
 
+    def text_html(self, from_uri: str, text: str) -> str:
+        """A plain text as HTML, its [[ID]] links made links (or plain text, as a_id)."""
+        out, last = [], 0
+        for match in ID_LINK.finditer(text):
+            out += [esc(text[last:match.start()]),
+                    self.a_id(from_uri, match.group(1), match.group(2))]
+            last = match.end()
+        return "".join(out) + esc(text[last:])
+
     def resolve_source_links(self, body: str, from_uri: str, source: str) -> str:
         """Relative Markdown links to source files (``[x](../clauses/cl-003-….md#ancre)``),
         written from the file ``source``, turned into links to the pages built from them

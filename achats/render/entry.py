@@ -180,7 +180,8 @@ def _clause_sections(ctx: RenderContext, entry: Entry, uri: str) -> list[str]:
     if meta.get("ponderation"):
         out.append(f"## Pondération suggérée\n" + raw(f"<p>{esc(meta['ponderation'])}</p>"))
     if meta.get("risques"):
-        out.append("## Risques\n\n" + _list(meta["risques"]))
+        out.append("## Risques\n\n" + html_list(ctx.text_html(uri, str(risk))
+                                                  for risk in meta["risques"]))
     tenders, failed = ctx.graph.tender_use(entry)
     n = len(tenders)
     use = (f"Utilisée dans {n} marché{'s' if n > 1 else ''}, dont {len(failed)} infructueux."

@@ -107,8 +107,8 @@ CLAUSE = Collection(
               "comment l'acheteur vérifie le respect de la clause (une déclaration sur "
               "l'honneur seule ne suffit pas)", required=True),
         Field("ponderation", "text", "pondération suggérée (critère d'attribution)"),
-        Field("risques", "list", "risques juridiques ou pratiques, et comment les éviter",
-              items=Field("risque", "text", "risque")),
+        Field("risques", "list", "risques juridiques ou pratiques, et comment les éviter "
+              "([[ID]] y fait un lien)", items=Field("risque", "text", "risque"), id_links=True),
         _refs("clauses_liees", "clauses à lire avec celle-ci", "CL"),
         Field("sources", "list", "d'où vient la clause", items=Field("source", "text", "source")),
         Field("statut", "text", "état de la clause", required=True, vocab="statuts_clause",

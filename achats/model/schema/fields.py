@@ -83,6 +83,7 @@ class Field:
     minimum: float | None = None  # for numbers
     maximum: float | None = None
     facet: Facet | None = None  # clauses are browsed by this field's values
+    id_links: bool = False  # texts where [[ID]] is a link, as in an entry's body
 
     @property
     def references(self) -> tuple[str, ...]:
