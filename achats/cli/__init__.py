@@ -20,10 +20,10 @@ COMMANDS = ["check", "new", "schema", "build", "serve", "history", "diff", "reve
 
 
 
-def add_project_option(parser) -> None:
+def add_project_option(parser, what: str = "dossier du projet") -> None:
     """--projet: the project's folder, for commands that may run from elsewhere."""
     parser.add_argument("--projet", default=None, metavar="DOSSIER",
-                        help="dossier du projet (par défaut : le dossier courant ou au-dessus)")
+                        help=f"{what} (par défaut : le dossier courant ou au-dessus)")
 
 
 def usage_error(message) -> int:

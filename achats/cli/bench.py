@@ -18,6 +18,7 @@ Exemples :
 
 import sys
 
+from achats.cli import add_project_option
 from achats.bench import SEED, run_bench
 from achats.problems import AchatsError
 from achats.project import Project
@@ -40,9 +41,7 @@ def register(parser):
                         help="dossier de travail (par défaut : un dossier temporaire)")
     parser.add_argument("--garder", action="store_true",
                         help="conserver le corpus et les sites construits après les mesures")
-    parser.add_argument("--projet", default=None, metavar="DOSSIER",
-                        help="projet dont copier la configuration (par défaut : le dossier "
-                        "courant ou au-dessus)")
+    add_project_option(parser, "projet dont copier la configuration")
 
 
 def run(args) -> int:

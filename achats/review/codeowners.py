@@ -34,25 +34,28 @@ FILE_NAME = "CODEOWNERS"
 DEFAULT_CLAUSES_OWNER = "@dajcp-commande-publique"
 DEFAULT_MAINTAINERS = "@equipe-achats-durables"
 SIGNERS_PATH = "content/data/signataires"
-# What governs the base, owned by the maintainers: (CODEOWNERS pattern, what it is, a path
-# it must cover, checked by --check).
-GOVERNANCE = [
-    ("/CODEOWNERS", "ce fichier", "CODEOWNERS"),
-    ("/mkdocs*.yml", "configuration du site et des propriétaires", "mkdocs.yml"),
-    ("/.github/", "CI et modèles de GitHub", ".github/workflows/verifier.yml"),
-    ("/.gitlab/", "modèles de GitLab", ".gitlab/merge_request_templates/x.md"),
-    ("/.gitlab-ci.yml", "CI de GitLab", ".gitlab-ci.yml"),
-    ("/.ci/", "scripts de CI", ".ci/run"),
-    ("/content/data/", "vocabulaires, articles, glossaire, signataires", "content/data/x.yml"),
-    ("/content/theme/", "gabarits du thème : HTML et scripts de chaque page",
-     "content/theme/main.html"),
-    ("/achats/", "code du paquet", "achats/cli/__init__.py"),
-    ("/hooks/", "hooks de MkDocs", "hooks/achats_hooks.py"),
-    ("/scripts/", "scripts d'installation et de signature", "scripts/test.sh"),
-    ("/pyproject.toml", "dépendances Python", "pyproject.toml"),
-    ("/package.json", "dépendances npm", "package.json"),
-    ("/package-lock.json", "dépendances npm", "package-lock.json"),
-]
+# What governs the base, owned by the maintainers: CODEOWNERS pattern | a path it must cover
+# (checked by --check) | what it is.
+GOVERNANCE_TABLE = """
+/CODEOWNERS        | CODEOWNERS                            | ce fichier
+/mkdocs*.yml       | mkdocs.yml                            | configuration du site et des propriétaires
+/.github/          | .github/workflows/verifier.yml        | CI et modèles de GitHub
+/.gitlab/          | .gitlab/merge_request_templates/x.md  | modèles de GitLab
+/.gitlab-ci.yml    | .gitlab-ci.yml                        | CI de GitLab
+/.ci/              | .ci/run                               | scripts de CI
+/content/data/     | content/data/x.yml                    | vocabulaires, articles, glossaire, signataires
+/content/theme/    | content/theme/main.html               | gabarits du thème : HTML et scripts de chaque page
+/achats/           | achats/cli/__init__.py                | code du paquet
+/hooks/            | hooks/achats_hooks.py                 | hooks de MkDocs
+/scripts/          | scripts/test.sh                       | scripts d'installation et de signature
+/pyproject.toml    | pyproject.toml                        | dépendances Python
+/package.json      | package.json                          | dépendances npm
+/package-lock.json | package-lock.json                     | dépendances npm
+"""
+# (pattern, what it is, the path it must cover), one a row of the table above.
+GOVERNANCE = [(pattern, what, sample) for pattern, sample, what in
+              (tuple(cell.strip() for cell in row.split("|"))
+               for row in GOVERNANCE_TABLE.strip().splitlines())]
 # Other places GitHub or GitLab read a CODEOWNERS file from, before or instead of the root.
 SHADOWING = [".github/CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS"]
 HANDLE = re.compile(r"@[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9_])?(?:/[A-Za-z0-9._-]+)*"

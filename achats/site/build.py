@@ -415,16 +415,23 @@ def on_serve(server, config, builder):
     return server
 
 
+def history_files(config, state: BuildState, theme_css: list[str]) -> dict[str, str]:
+    """Site path -> text of this variant's standalone history pages (with ``theme_css``,
+    then the site's own styles, and the legal pages' links) and of the version data the
+    themed « Historique » page compares (one small file per entry)."""
+    css = theme_css + [str(href) for href in config.extra_css]
+    status = (config.extra or {}).get("accessibilite", "non conforme")
+    files = {rel: _with_legal_links(page, rel, status) for rel, page
+             in history_html_pages(state.ctx, css, state.history_diffs).items()}
+    files.update(history_data(state.ctx))
+    return files
+
+
 def _write_history_pages(config, state: BuildState) -> None:
     """Writes the standalone history pages of this variant, and the version data of the
     themed history page, into the built site."""
     site = Path(config.site_dir)
-    css = state.theme_css + [str(href) for href in config.extra_css]
-    status = (config.extra or {}).get("accessibilite", "non conforme")
-    pages = {rel: _with_legal_links(page, rel, status) for rel, page
-             in history_html_pages(state.ctx, css, state.history_diffs).items()}
-    # The versions the themed « Historique » page compares (one small file per entry).
-    pages.update(history_data(state.ctx))
+    pages = history_files(config, state, state.theme_css)
     for rel, page in pages.items():
         target = site / rel
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -47,7 +47,6 @@ from achats.model.sanitize import (GENERATED_ATTRIBUTES, GENERATED_PREFIXES, GEN
 from achats.problems import AchatsError
 from achats.project import PAGES_DIR, Project
 from achats.render.dce_links import dce_enabled
-from achats.render.history import history_data, history_html_pages
 from achats.model.links import change_outside_code
 from achats.render.context import page_url
 from achats.render.html import unwrap
@@ -328,19 +327,14 @@ def _abbreviations(page_html: str, terms: dict) -> str:
 
 def _write_after_pages(project: Project, config, state, docs: Path) -> None:
     """What on_post_build writes next to the pages, written into the docs tree."""
-    from achats.site.build import _with_legal_links
+    from achats.site.build import history_files
     from achats.tender.dce import write_site_documents
 
     css = [f"{HISTORY_CSS_DIR}/{path.name}" for path in _material_stylesheets()]
     (docs / HISTORY_CSS_DIR).mkdir(parents=True, exist_ok=True)
     for path in _material_stylesheets():
         shutil.copy2(path, docs / HISTORY_CSS_DIR / path.name)
-    css += [str(href) for href in config.extra_css]
-    status = (config.extra or {}).get("accessibilite", "non conforme")
-    files = {rel: _with_legal_links(text, rel, status) for rel, text
-             in history_html_pages(state.ctx, css, state.history_diffs).items()}
-    files.update(history_data(state.ctx))
-    for rel, text in files.items():
+    for rel, text in history_files(config, state, css).items():
         target = docs / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
