@@ -480,6 +480,25 @@ def test_a_wrong_withdrawals_file_stops_the_build_in_french(small_repo, monkeypa
     assert "Traceback" not in err and not (root / "public").exists()
 
 
+def test_check_reports_a_malformed_withdrawals_file(small_repo, monkeypatch, run_cli):
+    # achats check (what contributors and the merge request's CI run first) reads the file's
+    # form; a commit unknown to git is left to the build, which reads the history.
+    root, head = small_repo
+    write(root, "content/data/retraits.yml",
+          f"retraits:\n  - commit: '{head[:8]}'\n    motif: x\n    fiche: guide\n"
+          "  - commit: 'abcdef0'\n    motif: y\n")
+    monkeypatch.chdir(root)
+    code, out, err = run_cli("check")
+    assert code == 1
+    assert ("content/data/retraits.yml:4: retraits[0].fiche: erreur: identifiant de fiche "
+            "attendu") in out
+    assert "abcdef0" not in out + err and "Traceback" not in err
+    write(root, "content/data/retraits.yml",
+          f"retraits:\n  - commit: '{head[:8]}'\n    motif: x\n")
+    code, out, _err = run_cli("check")
+    assert code == 0, out
+
+
 def test_withdrawing_a_whole_commit_hides_it_for_every_entry(small_repo, tmp_path):
     """Without « fiche », every file of the commit is withdrawn: its version and message
     leave the public history, and the intranet says why."""

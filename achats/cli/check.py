@@ -21,8 +21,10 @@ Exemples :
 import sys
 
 from achats.cli import add_project_option
-from achats.project import Project
 from achats.model.validate import check_project
+from achats.problems import AchatsError
+from achats.project import Project
+from achats.variant import load_withdrawals
 
 
 def register(parser):
@@ -37,6 +39,12 @@ def run(args) -> int:
     result = check_project(Project.find(args.projet), parallel=True,
                            cache=not args.sans_cache, signature_cache=not args.sans_cache)
     problems = result.problems
+    try:
+        # Its form only: whether each commit exists is checked by the build, against the
+        # history it reads anyway (achats check reads no git history).
+        load_withdrawals(result.project.data_dir, None)
+    except AchatsError as exc:
+        problems.extend(exc.problems)
     if args.format == "json":
         print(problems.as_json())
     else:
