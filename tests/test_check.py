@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 
 def test_fixture_corpus_is_valid(project_dir, run_cli):
@@ -76,6 +77,15 @@ def test_help_is_french_with_examples(run_cli):
         code, out, _ = run_cli(name.replace("_", "-"), "--help")
         assert code == 0
         assert "Exemple" in out, name
+
+
+def test_readme_lists_every_command():
+    """The README's command table names each command the CLI has (none forgotten)."""
+    from achats.cli import COMMANDS
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## La commande `achats`", 1)[1].split("\n## ", 1)[0]
+    missing = [name for name in COMMANDS if f"`achats {name.replace('_', '-')}" not in table]
+    assert not missing, missing
 
 
 def test_parallel_check_finds_exactly_what_the_serial_one_finds(project_dir, monkeypatch):
