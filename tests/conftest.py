@@ -12,6 +12,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from projects import FIXTURE, REPO, make_project  # noqa: E402
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _user_cache_of_the_session(tmp_path_factory):
+    """What builds keep in the user's cache folder (the tender pieces' Word/ODT files) goes
+    to a folder of this test session, for the builds run here and in subprocesses: the
+    suite neither reads a developer's cache nor leaves files in it."""
+    import os
+
+    previous = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache-utilisateur"))
+    yield
+    if previous is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = previous
+
+
 @pytest.fixture
 def project_dir(tmp_path, monkeypatch) -> Path:
     """A valid project (skeleton + fixture corpus) in a temporary folder, as cwd."""

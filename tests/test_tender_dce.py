@@ -273,3 +273,47 @@ def test_parameter_over_several_source_lines_is_one_highlight(bundled, run_cli, 
     # CL-010's text writes this parameter over three lines.
     assert any(t.startswith("[sous-critères à adapter") and t.endswith("utilisés]")
                for t in highlighted)
+
+
+def _site_documents(root: Path, site: Path, cache) -> dict[str, bytes]:
+    import datetime as dt
+
+    from achats.index.graph import build_graph
+    from achats.model.validate import check_project
+    from achats.project import Project
+    from achats.tender.dce import write_site_documents
+
+    result = check_project(Project(root))
+    graph = build_graph(result.entries, result.vocab)
+    write_site_documents(Project(root), graph, site, today=dt.date(2026, 11, 30), cache=cache)
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*.*")}
+
+
+def test_site_documents_come_from_the_cache_until_their_content_changes(bundled, tmp_path):
+    """The intranet build copies a piece's file it already wrote for the same content,
+    template and code (about 0.09 s a file otherwise), and rewrites it once any changes."""
+    from achats.tender.dce import DocumentCache
+
+    cache = DocumentCache(tmp_path / "cache")
+    first = _site_documents(bundled, tmp_path / "site1", cache)
+    stored = sorted(cache.folder.iterdir())
+    assert len(stored) == len(first) >= 6
+    # Same content again: every file is the cached one (a marked cache file shows it).
+    marked = stored[0]
+    original = marked.read_bytes()
+    marked.write_bytes(b"copie du cache")
+    second = _site_documents(bundled, tmp_path / "site2", cache)
+    assert sorted(second.values()).count(b"copie du cache") == 1
+    marked.write_bytes(original)
+    assert _site_documents(bundled, tmp_path / "site3", cache) == first
+    # A change of a piece's text: that piece's two files are written anew, the others are not.
+    rc = bundled / MA001 / "rc.md"
+    rc.write_text(rc.read_text(encoding="utf-8") + "\nUne phrase ajoutée.\n", encoding="utf-8")
+    third = _site_documents(bundled, tmp_path / "site4", cache)
+    changed = sorted(name for name in first if third[name] != first[name])
+    assert changed and all(name.endswith(("-rc.docx", "-rc.odt")) for name in changed)
+    assert len(sorted(cache.folder.iterdir())) == len(stored) + len(changed)
+    # A cache folder that cannot be written only means no cache.
+    blocked = tmp_path / "fichier"
+    blocked.write_text("x", encoding="utf-8")
+    assert _site_documents(bundled, tmp_path / "site5", DocumentCache(blocked / "dce")) == third
