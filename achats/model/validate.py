@@ -20,6 +20,7 @@ from achats.model.schema import (BY_PREFIX, COLLECTIONS, PIECE_FIELDS, CheckCont
 from achats.model.schema.vocabularies import Vocabularies
 from achats.model.signatures import Claim, check_claims, claim_of
 from achats.model.obligations import check_obligations, facts_of
+from achats.model import yamlsource
 from achats.model.yamlsource import line_of
 
 SOURCE_PATH = ("chemin",)  # Ref.prefixes of a relative link: its target is a path, not an ID
@@ -203,7 +204,7 @@ def validate_pages(project: Project, ids: set, problems: ProblemList,
             continue
         doc = split_front_matter(text, rel, problems, required=False)
         # title, description…: Material writes them into <title>, <meta> and the menu.
-        for field, value in _strings(doc.meta or {}):
+        for field, value in yamlsource.strings(doc.meta or {}):
             for message in text_findings(value):
                 problems.add(rel, line_of(doc.lines, field), field, message)
         _unsafe_body(doc.body, doc.body_line,
@@ -248,17 +249,6 @@ def _escaped_links(body: str, first_line: int, report_line) -> None:
     for line, match in outside_code(body, ESCAPED_ID_LINK, first_line):
         report_line(line, f"lien échappé « {match.group()} » : la page l'afficherait tel "
                     f"quel. Écrivez [[{match.group(1)}]], sans barre oblique inverse.")
-
-
-def _strings(value, path=""):
-    if isinstance(value, str):
-        yield path, value
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            yield from _strings(v, f"{path}.{k}" if path else str(k))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _strings(v, f"{path}[{i}]")
 
 
 @dataclass(frozen=True)
@@ -359,7 +349,7 @@ def check_entry(entry: Entry, vocab: Vocabularies, problems: ProblemList) -> lis
              for field, target, prefixes in ctx.references]
     refs += _text_field_refs(entry, source)
 
-    for field, text in _strings(entry.meta):
+    for field, text in yamlsource.strings(entry.meta):
         # Most values hold no markup at all and are skipped without rendering.
         for message in text_findings(text):
             report(field, message)

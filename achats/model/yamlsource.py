@@ -240,6 +240,19 @@ def line_of(lines: dict, field: str, default: int = 1) -> int:
     return default
 
 
+def strings(value, path: str = ""):
+    """(field path, text) of every string in a front-matter value, nested ones included,
+    with the paths messages use (``roles.editeurs[1]``)."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from strings(v, f"{path}.{k}" if path else str(k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from strings(v, f"{path}[{i}]")
+
+
 def to_jsonable(value):
     """Dates become ISO strings so front matter can be dumped as JSON."""
     if isinstance(value, (dt.date, dt.datetime)):

@@ -134,6 +134,8 @@ def _subject(ctx: RenderContext, version: Version) -> str:
     return ctx.history.subject(version) or UNPUBLISHED_SUBJECT
 
 
+# The page's layout; insertions and deletions are styled by achats.css, linked like the
+# theme's stylesheets.
 _STYLE = """
 body { margin: 0; }
 .achats-histoire { max-width: 61rem; margin: 0 auto; padding: 1.2rem 1.2rem 3rem; }
@@ -141,17 +143,7 @@ body { margin: 0; }
 .achats-histoire table { border-collapse: collapse; font-size: .8rem; width: 100%; }
 .achats-histoire th, .achats-histoire td { border-bottom: 1px solid #ccc; padding: .3rem .5rem;
   text-align: left; vertical-align: top; }
-.achats-diff { white-space: pre-wrap; border-left: .25rem solid #999; padding: .4rem .8rem;
-  background: #f7f7f7; font-size: .85rem; line-height: 1.6; }
-.achats-histoire ins { background: #d4f4d2; color: #0b4a0b; text-decoration: underline; }
-.achats-histoire del { background: #fbdada; color: #7a0b0b; text-decoration: line-through; }
-.achats-histoire ins::before, .achats-histoire ins::after,
-.achats-histoire del::before, .achats-histoire del::after {
-  clip-path: inset(100%); height: 1px; overflow: hidden; position: absolute; width: 1px;
-  white-space: nowrap; }
-.achats-histoire ins::before { content: " [ajout : "; }
-.achats-histoire del::before { content: " [suppression : "; }
-.achats-histoire ins::after, .achats-histoire del::after { content: "] "; }
+.achats-histoire .achats-diff { font-size: .85rem; }
 .achats-version { border-top: 1px solid #ccc; margin-top: 1.5rem; }
 .achats-omis { color: #555; font-style: italic; }
 """

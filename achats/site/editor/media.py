@@ -16,6 +16,8 @@ import re
 from pathlib import Path
 from urllib.parse import unquote
 
+from achats.model.yamlsource import strings
+
 # In the pages folder (docs_dir): where Decap writes uploads, and their address in the site.
 UPLOADS = "assets/fiches"
 MEDIA_FOLDER = f"content/pages/{UPLOADS}"
@@ -26,22 +28,11 @@ PUBLIC_FOLDER = f"/{UPLOADS}"
 _CITED = re.compile(re.escape(UPLOADS) + r"/([^\s()\[\]<>\"'?#|]+)")
 
 
-def _texts(value):
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _texts(item)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from _texts(item)
-
-
 def cited_uploads(entries) -> set[str]:
     """File names (relative to the uploads folder) that these entries cite."""
     cited: set[str] = set()
     for entry in entries:
-        texts = [*_texts(entry.meta), entry.body or ""]
+        texts = [text for _field, text in strings(entry.meta)] + [entry.body or ""]
         texts += [piece.body or "" for piece in getattr(entry, "pieces", [])]
         for text in texts:
             if UPLOADS in text:
