@@ -563,3 +563,24 @@ def test_links_written_in_a_clause_s_risks_are_checked_and_rendered(tmp_path):
     public_risks = public.split("## Risques", 1)[1].split("##", 1)[0]
     assert f"(voir {INTERNAL_PLACEHOLDER})" in public_risks
     assert "CL-002" not in public_risks and "cl-002" not in public_risks
+
+
+def test_hostile_risk_text_is_refused_by_check_and_inert_when_rendered(tmp_path):
+    # A risk whose link label and text carry markup: achats check refuses it with file, line
+    # and field, and a build that renders it anyway shows text, never an element.
+    root = make_project(tmp_path / "projet")
+    path = root / "clauses/cl-001-environnement.md"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "  - Critère sans lien avec l'objet.",
+        "  - \"[[CL-002|<img src=x onerror=alert(1)>]] <script>alert(2)</script> "
+        "[lien](javascript:alert(3))\""), encoding="utf-8")
+    result = check_project(Project(root))
+    line = line_of(path, "  - \"[[CL-002")
+    assert ("clauses/cl-001-environnement.md", line, "risques[0]") in {
+        (p.path, p.line, p.field) for p in result.problems if p.severity == "erreur"}
+    for public in (False, True):
+        page = render(result, public=public)["clauses/cl-001-environnement.md"]
+        risks = page.split("## Risques", 1)[1].split("##", 1)[0]
+        assert "<img" not in risks and "<script" not in risks
+        assert 'href="javascript' not in risks
+        assert "&lt;script&gt;" in risks
